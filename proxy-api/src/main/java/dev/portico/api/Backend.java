@@ -1,0 +1,61 @@
+package dev.portico.api;
+
+import java.util.Objects;
+
+/**
+ * One destination of a frontend. Identity is host and port: a changed weight updates the backend
+ * in place.
+ *
+ * @param host   an IP address literal (IPv6 without brackets) or a host name, resolved at connect time
+ * @param port   the TCP port, 1-65535
+ * @param weight the relative share of new connections, 0-256; 0 takes no new connections
+ */
+public record Backend(String host, int port, int weight) {
+    public static final int DEFAULT_WEIGHT = 1;
+    public static final int MAX_WEIGHT = 256;
+
+    public Backend {
+        Objects.requireNonNull(host, "host");
+        if (host.isEmpty()) {
+            throw new InvalidConfigException("backend host is empty");
+        }
+        if (port < 1 || port > 65535) {
+            throw new InvalidConfigException("backend port " + port + " is out of range (1-65535)");
+        }
+        if (weight < 0 || weight > MAX_WEIGHT) {
+            throw new InvalidConfigException("backend weight " + weight + " is out of range (0-" + MAX_WEIGHT + ")");
+        }
+    }
+
+    public Backend(String host, int port) {
+        this(host, port, DEFAULT_WEIGHT);
+    }
+
+    /** Parses {@code host:port} or {@code [v6addr]:port}, weight 1. */
+    public static Backend parse(String address) {
+        if (address == null) {
+            throw new InvalidConfigException("backend address is missing");
+        }
+        HostPort.Parts parts = HostPort.split(address, "backend address", false, false);
+        return new Backend(parts.host(), parts.port());
+    }
+
+    public Backend withWeight(int newWeight) {
+        return new Backend(host, port, newWeight);
+    }
+
+    /** Same host and port, whatever the weight. */
+    public boolean sameEndpoint(Backend other) {
+        return port == other.port && host.equals(other.host);
+    }
+
+    /** {@code host:port}, with brackets around an IPv6 literal. */
+    public String address() {
+        return HostPort.format(host, port);
+    }
+
+    @Override
+    public String toString() {
+        return weight == DEFAULT_WEIGHT ? address() : address() + " weight " + weight;
+    }
+}

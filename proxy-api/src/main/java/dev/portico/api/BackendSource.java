@@ -1,0 +1,40 @@
+package dev.portico.api;
+
+/**
+ * A discovery source: files, Kubernetes, or code. A source publishes its complete desired
+ * frontends every time anything changes (never deltas) and reports problems without withdrawing
+ * what it published before, so the last good configuration keeps serving.
+ *
+ * <p>Sources call their listener on their own threads; the listener serialises.
+ */
+public interface BackendSource extends AutoCloseable {
+
+    /** A short, stable name for logs, metrics and conflict reports ({@code file}, {@code kubernetes}). */
+    String name();
+
+    /**
+     * Starts watching and publishes the first snapshot as soon as it is known. Does not block for
+     * long: a source whose backing system is unreachable reports that and keeps retrying.
+     */
+    void start(Listener listener);
+
+    /** Stops watching; publishes nothing afterwards. */
+    @Override
+    void close();
+
+    /** Receives a source's snapshots and errors. */
+    interface Listener {
+        /** The complete set of frontends the source wants now. */
+        void onSnapshot(Snapshot snapshot);
+
+        /**
+         * Something the source could not use (a bad file, a Service with a bad annotation, a lost
+         * connection). Nothing is withdrawn because of it.
+         */
+        void onError(SourceError error);
+
+        /** A problem the source has since recovered from, for status; optional. */
+        default void onRecovered(String source, String place) {
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.portico.api;
+
+import java.util.Locale;
+
+/** How a frontend picks a backend for a new connection; every policy honours backend weights. */
+public enum BalancePolicy {
+    /** A random healthy backend, as l4proxy does; the default. */
+    RANDOM("random"),
+    /** Healthy backends in turn. */
+    ROUND_ROBIN("roundrobin"),
+    /** The healthy backend with the fewest open connections relative to its weight. */
+    LEAST_CONNECTIONS("leastconn");
+
+    private final String configName;
+
+    BalancePolicy(String configName) {
+        this.configName = configName;
+    }
+
+    /** The name used in configuration files and annotations. */
+    public String configName() {
+        return configName;
+    }
+
+    /** Reads a configuration name ({@code random}, {@code roundrobin}, {@code leastconn}, also with dashes). */
+    public static BalancePolicy fromConfigName(String name) {
+        String n = name.strip().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+        for (BalancePolicy p : values()) {
+            if (p.configName.equals(n) || p.name().replace("_", "").toLowerCase(Locale.ROOT).equals(n)) {
+                return p;
+            }
+        }
+        throw new InvalidConfigException("unknown balance policy '" + name + "' (one of: " + names() + ")");
+    }
+
+    public static String names() {
+        StringBuilder sb = new StringBuilder();
+        for (BalancePolicy p : values()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(p.configName);
+        }
+        return sb.toString();
+    }
+
+    /** A new balancer of this policy for one frontend. */
+    public Balancer newBalancer() {
+        return switch (this) {
+            case RANDOM -> Balancers.random();
+            case ROUND_ROBIN -> Balancers.roundRobin();
+            case LEAST_CONNECTIONS -> Balancers.leastConnections();
+        };
+    }
+}

@@ -1,0 +1,26 @@
+package dev.portico.api;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Picks a backend for a new connection. One instance serves one frontend and is called from every
+ * I/O thread at once, so implementations are thread-safe and lock-free.
+ */
+public interface Balancer {
+
+    /**
+     * @param candidates the usable backends (healthy, not yet tried for this connection), never empty
+     * @param client     the client's address
+     * @return the index in {@code candidates} of the chosen backend, or -1 when every candidate has weight 0
+     */
+    int pick(List<? extends Candidate> candidates, InetSocketAddress client);
+
+    /** What a balancer may know of a backend. */
+    interface Candidate {
+        Backend backend();
+
+        /** Connections open to it now. */
+        int activeConnections();
+    }
+}

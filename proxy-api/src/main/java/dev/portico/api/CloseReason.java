@@ -1,0 +1,17 @@
+package dev.portico.api;
+
+/** How a proxied connection ended. */
+public enum CloseReason {
+    /** The client closed (both directions finished, the client's first). */
+    CLIENT_CLOSED,
+    /** The backend closed first. */
+    BACKEND_CLOSED,
+    /** No bytes either way for the idle timeout. */
+    IDLE_TIMEOUT,
+    /** A reset or I/O error on either side. */
+    RESET,
+    /** No healthy backend, or every connect attempt failed. */
+    NO_BACKEND,
+    /** The frontend was removed or the engine shut down past its drain deadline. */
+    SHUTDOWN
+}

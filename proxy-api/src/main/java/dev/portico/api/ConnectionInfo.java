@@ -1,0 +1,14 @@
+package dev.portico.api;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One client connection, as events see it.
+ *
+ * @param frontend the frontend's name
+ * @param client   the client's address
+ * @param backend  the backend it was forwarded to, {@code null} if none was reached
+ * @param openedAt {@link System#currentTimeMillis()} when it was accepted
+ */
+public record ConnectionInfo(String frontend, InetSocketAddress client, Backend backend, long openedAt) {
+}

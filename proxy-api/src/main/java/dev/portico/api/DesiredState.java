@@ -1,0 +1,37 @@
+package dev.portico.api;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the engine should run: the merge of every source's snapshot, each bind address at most once.
+ *
+ * @param frontends in a deterministic order (source order, then each source's own order)
+ */
+public record DesiredState(List<Frontend> frontends) {
+    public static final DesiredState EMPTY = new DesiredState(List.of());
+
+    public DesiredState {
+        frontends = List.copyOf(frontends);
+        for (int i = 0; i < frontends.size(); i++) {
+            BindAddress b = frontends.get(i).bind();
+            if (b.port() == 0) {
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                if (frontends.get(j).bind().equals(b)) {
+                    throw new IllegalArgumentException("bind " + b + " appears twice in a desired state; merge snapshots "
+                            + "with SnapshotMerger");
+                }
+            }
+        }
+    }
+
+    public static DesiredState of(Frontend... frontends) {
+        return new DesiredState(List.of(frontends));
+    }
+
+    public Optional<Frontend> frontend(BindAddress bind) {
+        return frontends.stream().filter(f -> f.bind().equals(bind)).findFirst();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.portico.api;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One listener and where its connections go: the unit every source publishes and the engine runs.
+ * Build with {@link #builder(BindAddress)}.
+ *
+ * @param name           a display name for logs and metrics; the bind address when not given
+ * @param bind           where to listen; unique in a desired state
+ * @param backends       where connections go; may be empty (connections are then closed at once)
+ * @param health         active and passive health checking of the backends
+ * @param connectTimeout how long a connect to one backend may take before the next is tried
+ * @param idleTimeout    how long a connection may carry no bytes either way before both sides are closed
+ * @param balance        how a backend is picked
+ * @param source         the name of the source that published it (set by the merge)
+ * @param origin         where it was defined, for messages: {@code file.yaml:12:5} or {@code namespace/name}
+ */
+public record Frontend(String name, BindAddress bind, List<Backend> backends, HealthCheck health,
+                       Duration connectTimeout, Duration idleTimeout, BalancePolicy balance,
+                       String source, String origin) {
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** One hour, as Envoy's TCP proxy: l4proxy's 30 s cuts every idle SSH session. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+    /** Connect attempts per client connection, each to another backend, before giving up. */
+    public static final int MAX_CONNECT_ATTEMPTS = 3;
+
+    public Frontend {
+        Objects.requireNonNull(bind, "bind");
+        name = name == null || name.isBlank() ? bind.toString() : name;
+        backends = List.copyOf(backends);
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(balance, "balance");
+        requirePositive(connectTimeout, "connect timeout");
+        requirePositive(idleTimeout, "idle timeout");
+        source = source == null ? "" : source;
+        origin = origin == null ? "" : origin;
+        for (int i = 0; i < backends.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (backends.get(i).sameEndpoint(backends.get(j))) {
+                    throw new InvalidConfigException("backend " + backends.get(i).address() + " is listed twice");
+                }
+            }
+        }
+    }
+
+    private static void requirePositive(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new InvalidConfigException(what + " must be positive, got " + d);
+        }
+    }
+
+    public static Builder builder(BindAddress bind) {
+        return new Builder(bind);
+    }
+
+    public static Builder builder(String bind) {
+        return new Builder(BindAddress.parse(bind));
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Whether the two differ only in their backend list (which the engine swaps in place). */
+    public boolean sameSettings(Frontend other) {
+        return bind.equals(other.bind) && health.equals(other.health) && connectTimeout.equals(other.connectTimeout)
+                && idleTimeout.equals(other.idleTimeout) && balance == other.balance;
+    }
+
+    /** Mutable builder with every default filled in. */
+    public static final class Builder {
+        private String name;
+        private BindAddress bind;
+        private final List<Backend> backends = new ArrayList<>();
+        private HealthCheck health = HealthCheck.DEFAULT;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private BalancePolicy balance = BalancePolicy.RANDOM;
+        private String source;
+        private String origin;
+
+        private Builder(BindAddress bind) {
+            this.bind = Objects.requireNonNull(bind, "bind");
+        }
+
+        private Builder(Frontend f) {
+            name = f.name;
+            bind = f.bind;
+            backends.addAll(f.backends);
+            health = f.health;
+            connectTimeout = f.connectTimeout;
+            idleTimeout = f.idleTimeout;
+            balance = f.balance;
+            source = f.source;
+            origin = f.origin;
+        }
+
+        public Builder name(String value) {
+            name = value;
+            return this;
+        }
+
+        public Builder bind(BindAddress value) {
+            bind = value;
+            return this;
+        }
+
+        public Builder backend(Backend value) {
+            backends.add(value);
+            return this;
+        }
+
+        public Builder backend(String address) {
+            return backend(Backend.parse(address));
+        }
+
+        public Builder backends(List<Backend> values) {
+            backends.clear();
+            backends.addAll(values);
+            return this;
+        }
+
+        public Builder health(HealthCheck value) {
+            health = value;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration value) {
+            connectTimeout = value;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration value) {
+            idleTimeout = value;
+            return this;
+        }
+
+        public Builder balance(BalancePolicy value) {
+            balance = value;
+            return this;
+        }
+
+        public Builder source(String value) {
+            source = value;
+            return this;
+        }
+
+        public Builder origin(String value) {
+            origin = value;
+            return this;
+        }
+
+        public Frontend build() {
+            return new Frontend(name, bind, backends, health, connectTimeout, idleTimeout, balance, source, origin);
+        }
+    }
+}

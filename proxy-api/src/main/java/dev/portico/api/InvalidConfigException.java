@@ -1,0 +1,18 @@
+package dev.portico.api;
+
+/**
+ * A configuration value that cannot be used. The message says what is wrong with the value;
+ * callers that know where the value came from (a file and line, a Kubernetes object) prefix
+ * that place.
+ */
+public class InvalidConfigException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    public InvalidConfigException(String message) {
+        super(message);
+    }
+
+    public InvalidConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

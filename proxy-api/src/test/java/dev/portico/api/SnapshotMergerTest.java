@@ -1,0 +1,84 @@
+package dev.portico.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SnapshotMergerTest {
+
+    private static Frontend fe(String name, String bind, String... backends) {
+        Frontend.Builder b = Frontend.builder(bind).name(name);
+        for (String be : backends) {
+            b.backend(be);
+        }
+        return b.build();
+    }
+
+    @Test
+    void disjointSourcesAreConcatenatedInSourceOrderAndStamped() {
+        var r = SnapshotMerger.merge(List.of(
+                new Snapshot("file", List.of(fe("ssh", ":22", "10.0.0.1:22"))),
+                new Snapshot("kubernetes", List.of(fe("web", ":80", "10.0.0.2:80")))), DesiredState.EMPTY);
+        assertThat(r.conflicts()).isEmpty();
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("ssh", "web");
+        assertThat(r.desired().frontends()).extracting(Frontend::source).containsExactly("file", "kubernetes");
+    }
+
+    @Test
+    void sameBindFromTwoSourcesGoesToTheFirstRegisteredAndIsReported() {
+        var r = SnapshotMerger.merge(List.of(
+                new Snapshot("file", List.of(fe("a", ":80", "10.0.0.1:80"))),
+                new Snapshot("kubernetes", List.of(fe("b", ":80", "10.0.0.2:80")))), DesiredState.EMPTY);
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("a");
+        assertThat(r.conflicts()).hasSize(1);
+        Conflict c = r.conflicts().get(0);
+        assertThat(c.winner().name()).isEqualTo("a");
+        assertThat(c.loser().name()).isEqualTo("b");
+        assertThat(c.toString()).contains("bind :80").contains("registered first");
+    }
+
+    @Test
+    void theSourceAlreadyServingABindKeepsIt() {
+        DesiredState running = SnapshotMerger.merge(List.of(
+                new Snapshot("kubernetes", List.of(fe("b", ":80", "10.0.0.2:80")))), DesiredState.EMPTY).desired();
+        var r = SnapshotMerger.merge(List.of(
+                new Snapshot("file", List.of(fe("a", ":80", "10.0.0.1:80"))),
+                new Snapshot("kubernetes", List.of(fe("b", ":80", "10.0.0.2:80")))), running);
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("b");
+        assertThat(r.conflicts()).singleElement().satisfies(c -> {
+            assertThat(c.winner().name()).isEqualTo("b");
+            assertThat(c.reason()).contains("serving this address first");
+        });
+    }
+
+    @Test
+    void withinOneSourceTheFirstListedWins() {
+        var r = SnapshotMerger.merge(List.of(new Snapshot("k", List.of(
+                fe("old", ":80", "10.0.0.1:80"), fe("new", ":80", "10.0.0.2:80")))), DesiredState.EMPTY);
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("old");
+        assertThat(r.conflicts()).singleElement().extracting(Conflict::reason).isEqualTo("it is listed first");
+    }
+
+    @Test
+    void differentHostsOnOnePortDoNotConflict() {
+        var r = SnapshotMerger.merge(List.of(new Snapshot("k", List.of(
+                fe("a", "127.0.0.1:80"), fe("b", "127.0.0.2:80"), fe("c", "@eth0:80")))), DesiredState.EMPTY);
+        assertThat(r.conflicts()).isEmpty();
+        assertThat(r.desired().frontends()).hasSize(3);
+    }
+
+    @Test
+    void mergeIsDeterministic() {
+        List<Snapshot> in = List.of(
+                new Snapshot("a", List.of(fe("x", ":1"), fe("y", ":2"))),
+                new Snapshot("b", List.of(fe("z", ":2"), fe("w", ":3"))));
+        assertThat(SnapshotMerger.merge(in, DesiredState.EMPTY)).isEqualTo(SnapshotMerger.merge(in, DesiredState.EMPTY));
+    }
+
+    @Test
+    void emptySnapshotWithdrawsEverything() {
+        var r = SnapshotMerger.merge(List.of(new Snapshot("a", List.of())), DesiredState.of(fe("x", ":1")));
+        assertThat(r.desired().frontends()).isEmpty();
+    }
+}
