@@ -1,0 +1,123 @@
+package dev.portico.netty;
+
+import dev.portico.api.Backend;
+import dev.portico.api.Balancer;
+import dev.portico.api.HealthCheck;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One backend of a running frontend: its live connection count (read by balancers) and its
+ * health. Health transitions are rare and synchronised on this object; the hot path only reads
+ * the volatile fields and the frontend's published list of usable backends.
+ */
+final class BackendState implements Balancer.Candidate {
+    private volatile Backend backend;
+    private final InetSocketAddress literalAddress;
+    final AtomicInteger active = new AtomicInteger();
+    private volatile boolean healthy;
+    private volatile String lastError;
+    // Guarded by this.
+    private boolean confirmed;
+    private int successes;
+    private int failures;
+
+    BackendState(Backend backend, boolean initiallyUp) {
+        this.backend = backend;
+        this.healthy = initiallyUp;
+        this.literalAddress = literal(backend);
+    }
+
+    /** The socket address of an IP-literal backend (no lookup needed), else an unresolved one. */
+    private static InetSocketAddress literal(Backend b) {
+        String h = b.host();
+        boolean looksLiteral = h.indexOf(':') >= 0 || h.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+        if (looksLiteral) {
+            try {
+                // A literal parses without any name-service query.
+                return new InetSocketAddress(InetAddress.getByName(h), b.port());
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("backend " + b.address() + " is not a valid address", e);
+            }
+        }
+        return InetSocketAddress.createUnresolved(h, b.port());
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    void updateWeight(Backend newBackend) {
+        backend = newBackend;
+    }
+
+    @Override
+    public int activeConnections() {
+        return active.get();
+    }
+
+    InetSocketAddress address() {
+        return literalAddress;
+    }
+
+    boolean healthy() {
+        return healthy;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    /**
+     * Records an active probe's result.
+     *
+     * @return whether the backend changed between up and down
+     */
+    synchronized boolean probeResult(boolean ok, String error, HealthCheck hc) {
+        if (!ok) {
+            lastError = error;
+        }
+        if (!confirmed) {
+            // The first probe decides, whatever the initial assumption was.
+            confirmed = true;
+            successes = ok ? 1 : 0;
+            failures = ok ? 0 : 1;
+            return setHealthy(ok);
+        }
+        if (ok) {
+            failures = 0;
+            successes++;
+            return !healthy && successes >= hc.rise() && setHealthy(true);
+        }
+        successes = 0;
+        failures++;
+        return healthy && failures >= hc.fall() && setHealthy(false);
+    }
+
+    /** A client connect failed: down at once (passive check). */
+    synchronized boolean connectFailed(String error, HealthCheck hc) {
+        lastError = error;
+        confirmed = true;
+        successes = 0;
+        failures = hc.fall();
+        return setHealthy(false);
+    }
+
+    /** Without active checks a passively failed backend gets another chance after a hold time. */
+    synchronized boolean holdExpired() {
+        successes = 0;
+        failures = 0;
+        return setHealthy(true);
+    }
+
+    private boolean setHealthy(boolean up) {
+        if (healthy == up) {
+            return false;
+        }
+        healthy = up;
+        return true;
+    }
+}

@@ -1,0 +1,315 @@
+package dev.portico.netty;
+
+import dev.portico.api.ApplyResult.Change;
+import dev.portico.api.ApplyResult.ChangeKind;
+import dev.portico.api.Backend;
+import dev.portico.api.Balancer;
+import dev.portico.api.BindAddress;
+import dev.portico.api.CloseReason;
+import dev.portico.api.EngineStatus;
+import dev.portico.api.Frontend;
+import dev.portico.api.UnresolvableBindException;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running frontend: its listener, its backends with their health, and its open connections.
+ * Configuration changes and binds happen on the engine's control thread; the hot path reads the
+ * volatile configuration and the immutable list of usable backends.
+ */
+final class FrontendRuntime {
+    private static final Logger log = LoggerFactory.getLogger(FrontendRuntime.class);
+
+    private final NettyForwardingEngine engine;
+    private volatile Frontend config;
+    private volatile Balancer balancer;
+    // Keyed by host:port; replaced, never mutated, so readers see a consistent map.
+    private volatile Map<String, BackendState> backends = Map.of();
+    private volatile List<BackendState> usable = List.of();
+    private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+    private final LongAdder total = new LongAdder();
+    private final HealthChecker health;
+    // Control thread only (volatile for status readers).
+    private volatile Channel server;
+    private volatile InetSocketAddress bound;
+    private volatile EngineStatus.ListenerState state = EngineStatus.ListenerState.FAILED;
+    private volatile String error = "not started";
+
+    FrontendRuntime(NettyForwardingEngine engine, Frontend config) {
+        this.engine = engine;
+        this.config = config;
+        this.balancer = config.balance().newBalancer();
+        this.health = new HealthChecker(this, engine.group().next());
+        setBackends(config.backends(), true);
+    }
+
+    NettyForwardingEngine engine() {
+        return engine;
+    }
+
+    Frontend config() {
+        return config;
+    }
+
+    String name() {
+        return config.name();
+    }
+
+    Balancer balancer() {
+        return balancer;
+    }
+
+    List<BackendState> usable() {
+        return usable;
+    }
+
+    EngineStatus.ListenerState state() {
+        return state;
+    }
+
+    boolean hasConnections() {
+        return !relays.isEmpty();
+    }
+
+    /** Binds the listener; returns the failure reason or {@code null}. Control thread. */
+    String bind() {
+        BindAddress b = config.bind();
+        InetSocketAddress addr;
+        try {
+            addr = b.resolve();
+        } catch (UnresolvableBindException e) {
+            return failed(e.getMessage());
+        }
+        ChannelFuture f = engine.serverBootstrap(this).bind(addr);
+        if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS)) {
+            f.channel().close();
+            return failed("bind to " + addr + " timed out");
+        }
+        if (!f.isSuccess()) {
+            return failed("bind to " + addr + " failed: " + NettyErrors.describe(f.cause()));
+        }
+        Channel old = server;
+        server = f.channel();
+        bound = (InetSocketAddress) server.localAddress();
+        state = EngineStatus.ListenerState.LISTENING;
+        error = null;
+        if (old != null) {
+            old.close();
+        }
+        return null;
+    }
+
+    private String failed(String reason) {
+        boolean first = !reason.equals(error);
+        state = EngineStatus.ListenerState.FAILED;
+        error = reason;
+        if (first) {
+            log.warn("frontend {}: cannot listen on {}: {}", name(), config.bind(), reason);
+            engine.events().onListenerFailed(name(), config.bind(), reason);
+        }
+        return reason;
+    }
+
+    /**
+     * Re-checks the bind: retries a failed listener and moves an interface listener whose address
+     * changed. Returns a description of what moved, or {@code null}. Control thread.
+     */
+    String recheck() {
+        if (state == EngineStatus.ListenerState.DRAINING) {
+            return null;
+        }
+        if (state == EngineStatus.ListenerState.FAILED) {
+            return bind() == null ? "listening on " + bound : null;
+        }
+        if (config.bind().kind() != BindAddress.Kind.INTERFACE) {
+            return null;
+        }
+        InetSocketAddress now;
+        try {
+            now = config.bind().resolve();
+        } catch (UnresolvableBindException e) {
+            // The interface went away or lost its address: the old socket is useless.
+            Channel old = server;
+            server = null;
+            bound = null;
+            if (old != null) {
+                old.close();
+            }
+            failed(e.getMessage());
+            return null;
+        }
+        if (bound != null && now.getAddress().equals(bound.getAddress())) {
+            return null;
+        }
+        InetSocketAddress before = bound;
+        String err = bind();
+        return err == null ? "moved from " + before + " to " + bound : null;
+    }
+
+    /** Applies a new configuration for the same bind; returns what changed. Control thread. */
+    List<Change> update(Frontend next) {
+        List<Change> changes = new ArrayList<>();
+        Frontend prev = config;
+        boolean settings = !prev.sameSettings(next) || !prev.name().equals(next.name());
+        config = next;
+        if (prev.balance() != next.balance()) {
+            balancer = next.balance().newBalancer();
+        }
+        if (settings) {
+            changes.add(new Change(ChangeKind.SETTINGS_CHANGED, next.name(), next.bind(), describeSettings(next)));
+        }
+        Map<String, BackendState> current = backends;
+        for (Backend b : next.backends()) {
+            BackendState s = current.get(b.address());
+            if (s == null) {
+                changes.add(new Change(ChangeKind.BACKEND_ADDED, next.name(), next.bind(), b.toString()));
+            } else if (s.backend().weight() != b.weight()) {
+                changes.add(new Change(ChangeKind.BACKEND_UPDATED, next.name(), next.bind(), b.toString()));
+            }
+        }
+        for (BackendState s : current.values()) {
+            if (next.backends().stream().noneMatch(b -> b.sameEndpoint(s.backend()))) {
+                changes.add(new Change(ChangeKind.BACKEND_REMOVED, next.name(), next.bind(), s.backend().address()));
+            }
+        }
+        setBackends(next.backends(), false);
+        if (!prev.health().equals(next.health())) {
+            health.restart(backends.values());
+        }
+        return changes;
+    }
+
+    private static String describeSettings(Frontend f) {
+        return "balance " + f.balance().configName() + ", connect timeout " + f.connectTimeout().toMillis()
+                + " ms, idle timeout " + f.idleTimeout().toSeconds() + " s, health "
+                + (f.health().enabled() ? "every " + f.health().interval().toMillis() + " ms" : "off");
+    }
+
+    private void setBackends(List<Backend> wanted, boolean initial) {
+        Map<String, BackendState> current = backends;
+        Map<String, BackendState> next = new LinkedHashMap<>();
+        for (Backend b : wanted) {
+            BackendState s = current.get(b.address());
+            if (s == null) {
+                s = new BackendState(b, config.health().initiallyUp());
+                health.add(s, true);
+            } else {
+                s.updateWeight(b);
+            }
+            next.put(b.address(), s);
+        }
+        for (Map.Entry<String, BackendState> e : current.entrySet()) {
+            if (!next.containsKey(e.getKey())) {
+                health.remove(e.getValue());
+            }
+        }
+        backends = Map.copyOf(next);
+        republish(next.values());
+    }
+
+    private synchronized void republish(Iterable<BackendState> all) {
+        List<BackendState> up = new ArrayList<>();
+        for (BackendState s : all) {
+            if (s.healthy() && s.backend().weight() > 0) {
+                up.add(s);
+            }
+        }
+        usable = List.copyOf(up);
+    }
+
+    void probeResult(BackendState b, boolean ok, String error) {
+        if (b.probeResult(ok, error, config.health())) {
+            healthChanged(b, ok ? "health check passed" : "health check failed: " + error);
+        }
+    }
+
+    void connectFailed(BackendState b, String reason) {
+        engine.events().onConnectFailed(name(), b.backend(), reason);
+        if (b.connectFailed(reason, config.health())) {
+            healthChanged(b, "connect failed: " + reason);
+            if (!config.health().enabled()) {
+                // Without probes nothing would bring it back: give it another chance later.
+                health.loop.schedule(() -> {
+                    if (b.holdExpired()) {
+                        healthChanged(b, "hold time after a failed connect expired");
+                    }
+                }, config.health().interval().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private void healthChanged(BackendState b, String reason) {
+        if (!backends.containsValue(b)) {
+            return;
+        }
+        republish(backends.values());
+        boolean up = b.healthy();
+        if (up) {
+            log.info("frontend {}: backend {} is up ({})", name(), b.backend().address(), reason);
+        } else {
+            log.warn("frontend {}: backend {} is down ({})", name(), b.backend().address(), reason);
+        }
+        engine.events().onBackendHealthChanged(name(), b.backend(), up, reason);
+    }
+
+    void noBackend(Relay r, boolean noneUsable) {
+        log.debug("frontend {}: no backend for {}", name(), r.client.remoteAddress());
+        if (noneUsable) {
+            engine.events().onConnectFailed(name(), null, "no healthy backend");
+        }
+    }
+
+    void relayOpened(Relay r) {
+        relays.add(r);
+        total.increment();
+    }
+
+    void relayClosed(Relay r, CloseReason reason, long durationMillis) {
+        relays.remove(r);
+        engine.events().onConnectionClosed(r.info(), r.fromClient, r.toClient, durationMillis, reason);
+        engine.relayClosed();
+    }
+
+    /** Stops accepting and probing; open connections go on until they end. Control thread. */
+    void stopListening() {
+        state = EngineStatus.ListenerState.DRAINING;
+        Channel s = server;
+        server = null;
+        if (s != null) {
+            s.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        health.stop();
+    }
+
+    /** Cuts every open connection (on each one's own event loop). */
+    void cutAll() {
+        for (Relay r : relays) {
+            r.client.eventLoop().execute(() -> r.close(CloseReason.SHUTDOWN));
+        }
+    }
+
+    EngineStatus.FrontendStatus status() {
+        Frontend f = config;
+        long buffered = 0;
+        for (Relay r : relays) {
+            buffered += r.bufferedBytes();
+        }
+        List<EngineStatus.BackendStatus> bs = new ArrayList<>();
+        for (BackendState s : backends.values()) {
+            bs.add(new EngineStatus.BackendStatus(s.backend(), s.healthy(), s.activeConnections(), s.lastError()));
+        }
+        return new EngineStatus.FrontendStatus(f.name(), f.source(), f.bind(), bound, state, error,
+                relays.size(), total.sum(), buffered, bs);
+    }
+}

@@ -1,0 +1,349 @@
+package dev.portico.netty;
+
+import dev.portico.api.ApplyResult;
+import dev.portico.api.ApplyResult.Change;
+import dev.portico.api.ApplyResult.ChangeKind;
+import dev.portico.api.DesiredState;
+import dev.portico.api.EngineStatus;
+import dev.portico.api.ForwardingEngine;
+import dev.portico.api.Frontend;
+import dev.portico.api.ProxyEvents;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty {@link ForwardingEngine}. Every change of running state (apply, interface re-checks,
+ * close) runs on one control thread; all I/O and timers run on the event loops, each backend
+ * channel on its client channel's loop.
+ *
+ * <pre>{@code
+ * try (var engine = NettyForwardingEngine.builder().build()) {
+ *     engine.apply(DesiredState.of(Frontend.builder(":8080").backend("10.0.0.5:80").build()));
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class NettyForwardingEngine implements ForwardingEngine {
+    private static final Logger log = LoggerFactory.getLogger(NettyForwardingEngine.class);
+
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ProxyEvents events;
+    private final ByteBufAllocator allocator;
+    private final WriteBufferWaterMark waterMark;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final ScheduledExecutorService control;
+    // Control thread only.
+    private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
+    private final List<FrontendRuntime> draining = new ArrayList<>();
+    private volatile boolean closing;
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+
+    private NettyForwardingEngine(Builder b) {
+        this.transport = b.transport.resolve();
+        int threads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
+        this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
+                transport.ioHandlerFactory());
+        this.events = b.events;
+        this.allocator = b.allocator;
+        this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
+        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(transport.datagramChannelClass()));
+        this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
+        long recheck = b.recheckInterval.toMillis();
+        control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
+        log.info("engine started: transport {}, {} I/O threads", transport.configName(), threads);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The transport in use (never {@link Transport#AUTO}). */
+    public Transport transport() {
+        return transport;
+    }
+
+    EventLoopGroup group() {
+        return group;
+    }
+
+    ProxyEvents events() {
+        return events;
+    }
+
+    AddressResolverGroup<InetSocketAddress> resolver() {
+        return resolver;
+    }
+
+    ServerBootstrap serverBootstrap(FrontendRuntime fe) {
+        return new ServerBootstrap()
+                .group(group, group)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new RelayHandler(new Relay(fe, ch), true));
+                    }
+                });
+    }
+
+    Bootstrap backendBootstrap(EventLoop loop, Frontend cfg) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannelClass())
+                .resolver(resolver)
+                .option(ChannelOption.ALLOCATOR, allocator)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+    }
+
+    private <T> T onControl(java.util.concurrent.Callable<T> task) {
+        try {
+            return control.submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+        }
+    }
+
+    @Override
+    public ApplyResult apply(DesiredState desired) {
+        if (closing) {
+            throw new IllegalStateException("engine is closed");
+        }
+        return onControl(() -> doApply(desired));
+    }
+
+    private static String key(Frontend f) {
+        return f.bind().port() == 0 ? f.name() + "@" + f.bind() : f.bind().toString();
+    }
+
+    private ApplyResult doApply(DesiredState desired) {
+        List<Change> changes = new ArrayList<>();
+        List<ApplyResult.ListenerFailure> failures = new ArrayList<>();
+        Map<String, Frontend> wanted = new LinkedHashMap<>();
+        for (Frontend f : desired.frontends()) {
+            wanted.put(key(f), f);
+        }
+        for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!wanted.containsKey(e.getKey())) {
+                FrontendRuntime rt = e.getValue();
+                it.remove();
+                rt.stopListening();
+                if (rt.hasConnections()) {
+                    draining.add(rt);
+                }
+                changes.add(new Change(ChangeKind.LISTENER_CLOSED, rt.name(), rt.config().bind(),
+                        rt.hasConnections() ? "draining open connections" : "no open connections"));
+            }
+        }
+        for (Frontend f : wanted.values()) {
+            FrontendRuntime rt = running.get(key(f));
+            if (rt != null) {
+                changes.addAll(rt.update(f));
+                continue;
+            }
+            rt = new FrontendRuntime(this, f);
+            running.put(key(f), rt);
+            String err = rt.bind();
+            if (err == null) {
+                changes.add(new Change(ChangeKind.LISTENER_OPENED, f.name(), f.bind(),
+                        String.valueOf(rt.status().boundAddress())));
+            } else {
+                failures.add(new ApplyResult.ListenerFailure(f.name(), f.bind(), err));
+            }
+        }
+        return new ApplyResult(changes, failures);
+    }
+
+    private void recheck() {
+        try {
+            for (FrontendRuntime rt : running.values()) {
+                String moved = rt.recheck();
+                if (moved != null) {
+                    log.info("frontend {}: {}", rt.name(), moved);
+                }
+            }
+            draining.removeIf(rt -> !rt.hasConnections());
+        } catch (RuntimeException e) {
+            log.error("listener re-check failed", e);
+        }
+    }
+
+    @Override
+    public EngineStatus status() {
+        List<EngineStatus.FrontendStatus> out = new ArrayList<>();
+        long active = 0;
+        List<FrontendRuntime> all = onControl(() -> {
+            List<FrontendRuntime> l = new ArrayList<>(running.values());
+            l.addAll(draining);
+            return l;
+        });
+        for (FrontendRuntime rt : all) {
+            EngineStatus.FrontendStatus s = rt.status();
+            active += s.activeConnections();
+            out.add(s);
+        }
+        return new EngineStatus(transport.configName(), out, active);
+    }
+
+    void relayClosed() {
+        if (closing && activeConnections() == 0) {
+            drained.complete(null);
+        }
+    }
+
+    private long activeConnections() {
+        long n = 0;
+        for (FrontendRuntime rt : running.values()) {
+            n += rt.hasConnections() ? 1 : 0;
+        }
+        for (FrontendRuntime rt : draining) {
+            n += rt.hasConnections() ? 1 : 0;
+        }
+        return n;
+    }
+
+    @Override
+    public void close(Duration drainDeadline) {
+        if (closing) {
+            return;
+        }
+        List<FrontendRuntime> all = onControl(() -> {
+            closing = true;
+            List<FrontendRuntime> l = new ArrayList<>(running.values());
+            l.addAll(draining);
+            for (FrontendRuntime rt : running.values()) {
+                rt.stopListening();
+            }
+            draining.clear();
+            draining.addAll(l);
+            running.clear();
+            return l;
+        });
+        control.shutdown();
+        if (all.stream().noneMatch(FrontendRuntime::hasConnections)) {
+            drained.complete(null);
+        }
+        try {
+            drained.get(drainDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            long open = all.stream().filter(FrontendRuntime::hasConnections).count();
+            log.info("drain deadline of {} passed with connections open on {} frontend(s); closing them",
+                    drainDeadline, open);
+            all.forEach(FrontendRuntime::cutAll);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            all.forEach(FrontendRuntime::cutAll);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+        resolver.close();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    /** Engine settings; every one has a default. */
+    public static final class Builder {
+        private Transport transport = Transport.AUTO;
+        private int ioThreads;
+        private ProxyEvents events = ProxyEvents.NONE;
+        private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
+        private int lowWaterMark = 32 * 1024;
+        private int highWaterMark = 64 * 1024;
+        private Duration recheckInterval = Duration.ofSeconds(2);
+
+        private Builder() {
+        }
+
+        /** {@link Transport#AUTO} by default: epoll where it loads, else NIO. */
+        public Builder transport(Transport value) {
+            transport = value;
+            return this;
+        }
+
+        /** I/O threads; 0 (the default) means one per available processor. */
+        public Builder ioThreads(int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("ioThreads must be >= 0");
+            }
+            ioThreads = value;
+            return this;
+        }
+
+        public Builder events(ProxyEvents value) {
+            events = value;
+            return this;
+        }
+
+        public Builder allocator(ByteBufAllocator value) {
+            allocator = value;
+            return this;
+        }
+
+        /**
+         * Bytes a connection may queue towards one peer before the proxy stops reading from the
+         * other: the per-connection memory bound.
+         */
+        public Builder writeBufferWaterMark(int low, int high) {
+            if (low <= 0 || high < low) {
+                throw new IllegalArgumentException("need 0 < low <= high, got " + low + ", " + high);
+            }
+            lowWaterMark = low;
+            highWaterMark = high;
+            return this;
+        }
+
+        /** How often interface binds are re-resolved and failed listeners retried (default 2 s). */
+        public Builder recheckInterval(Duration value) {
+            recheckInterval = value;
+            return this;
+        }
+
+        public NettyForwardingEngine build() {
+            return new NettyForwardingEngine(this);
+        }
+    }
+}

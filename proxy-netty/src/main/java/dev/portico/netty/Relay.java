@@ -1,0 +1,277 @@
+package dev.portico.netty;
+
+import dev.portico.api.Balancer;
+import dev.portico.api.CloseReason;
+import dev.portico.api.ConnectionInfo;
+import dev.portico.api.Frontend;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied connection: the client channel, the backend channel opened on the same event loop,
+ * and their shared state. Every field is touched on that one event loop only, so nothing here
+ * locks. Half-close is propagated (EOF on one side shuts the other side's output once everything
+ * read before it is flushed); the connection ends when both directions are done, on a reset
+ * (propagated as a reset), or after the idle timeout.
+ */
+final class Relay {
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    final FrontendRuntime frontend;
+    final Channel client;
+    Channel backend;
+    BackendState target;
+    long fromClient;
+    long toClient;
+    private final long openedAt = System.currentTimeMillis();
+    private boolean clientEof;
+    private boolean backendEof;
+    private boolean closed;
+    private CloseReason reason;
+    private List<BackendState> tried;
+    private boolean backendReady;
+    // Bytes the client sent before the backend connected: epoll reads once on a peer's FIN even
+    // while reading is paused, so a short request and its EOF can arrive early.
+    private java.util.ArrayDeque<Object> early;
+    private int attempts;
+    long lastActivityNanos = System.nanoTime();
+    private ScheduledFuture<?> idleTimer;
+
+    Relay(FrontendRuntime frontend, Channel client) {
+        this.frontend = frontend;
+        this.client = client;
+    }
+
+    /** Client accepted (its channel is active and not reading yet): pick a backend and connect. */
+    void start() {
+        frontend.relayOpened(this);
+        scheduleIdle(frontend.config().idleTimeout().toNanos());
+        connectNext();
+    }
+
+    private void connectNext() {
+        Frontend cfg = frontend.config();
+        List<BackendState> usable = frontend.usable();
+        if (tried != null && !usable.isEmpty()) {
+            List<BackendState> left = new ArrayList<>(usable.size());
+            for (BackendState b : usable) {
+                if (!tried.contains(b)) {
+                    left.add(b);
+                }
+            }
+            usable = left;
+        }
+        if (usable.isEmpty() || attempts >= Frontend.MAX_CONNECT_ATTEMPTS) {
+            frontend.noBackend(this, attempts == 0);
+            close(CloseReason.NO_BACKEND);
+            return;
+        }
+        Balancer balancer = frontend.balancer();
+        int i = balancer.pick(usable, (InetSocketAddress) client.remoteAddress());
+        if (i < 0) {
+            frontend.noBackend(this, attempts == 0);
+            close(CloseReason.NO_BACKEND);
+            return;
+        }
+        BackendState chosen = usable.get(i);
+        attempts++;
+        target = chosen;
+        chosen.active.incrementAndGet();
+        Bootstrap b = frontend.engine().backendBootstrap(client.eventLoop(), cfg)
+                .handler(new RelayHandler(this, false));
+        ChannelFuture f = b.connect(chosen.address());
+        backend = f.channel();
+        f.addListener(done -> connected(chosen, f));
+    }
+
+    private void connected(BackendState chosen, ChannelFuture f) {
+        if (f.isSuccess()) {
+            if (closed) {
+                f.channel().close();
+                return;
+            }
+            backendReady = true;
+            frontend.engine().events().onConnectionOpened(info());
+            if (early != null) {
+                Object m;
+                while ((m = early.poll()) != null) {
+                    backend.write(m, backend.voidPromise());
+                }
+                backend.flush();
+                early = null;
+            }
+            if (clientEof) {
+                shutdownPeerOutput(backend);
+                backend.config().setAutoRead(true);
+                return;
+            }
+            client.config().setAutoRead(true);
+            backend.config().setAutoRead(true);
+            return;
+        }
+        if (closed) {
+            // close() already gave back the connection count.
+            return;
+        }
+        chosen.active.decrementAndGet();
+        backend = null;
+        target = null;
+        String why = NettyErrors.describe(f.cause());
+        frontend.connectFailed(chosen, why);
+        if (tried == null) {
+            tried = new ArrayList<>(Frontend.MAX_CONNECT_ATTEMPTS);
+        }
+        tried.add(chosen);
+        connectNext();
+    }
+
+    /** The channel this side's bytes go to, {@code null} while the backend is not connected. */
+    Channel peerOf(boolean clientSide) {
+        return clientSide ? (backendReady ? backend : null) : client;
+    }
+
+    /** Keeps what the client sent before the backend connected (at most one read batch). */
+    void holdEarly(Object msg, int bytes) {
+        if (early == null) {
+            early = new java.util.ArrayDeque<>(2);
+        }
+        early.add(msg);
+        fromClient += bytes;
+    }
+
+    /** EOF from one side: flush what was read before it, then shut the other side's output. */
+    void inputShutdown(boolean clientSide) {
+        log.debug("frontend {}: EOF from {} (from client {}, to client {})", frontend.name(),
+                clientSide ? "client" : "backend", fromClient, toClient);
+        if (clientSide) {
+            clientEof = true;
+        } else {
+            backendEof = true;
+        }
+        if (reason == null) {
+            reason = clientSide ? CloseReason.CLIENT_CLOSED : CloseReason.BACKEND_CLOSED;
+        }
+        if (clientSide && !backendReady && !closed) {
+            return; // propagated once the backend connects
+        }
+        Channel peer = peerOf(clientSide);
+        if (peer == null || !peer.isActive()) {
+            close(reason);
+            return;
+        }
+        shutdownPeerOutput(peer);
+    }
+
+    private void shutdownPeerOutput(Channel peer) {
+        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
+            if (flushed.isSuccess() && peer.isActive() && peer instanceof DuplexChannel d) {
+                d.shutdownOutput().addListener(shut -> {
+                    if (!shut.isSuccess() || (clientEof && backendEof)) {
+                        close(reason);
+                    }
+                });
+            } else {
+                close(reason);
+            }
+        });
+    }
+
+    /** A reset or I/O error on one side: reset the other side too. */
+    void reset(boolean clientSide, Throwable cause) {
+        if (closed) {
+            return;
+        }
+        log.debug("frontend {}: {} side failed: {}", frontend.name(), clientSide ? "client" : "backend",
+                NettyErrors.describe(cause));
+        if (reason == null) {
+            reason = CloseReason.RESET;
+        }
+        Channel peer = peerOf(clientSide);
+        if (peer != null && peer.isOpen()) {
+            // SO_LINGER 0 makes close() send RST, so the peer learns of the abort.
+            peer.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        close(CloseReason.RESET);
+    }
+
+    /** Ends the connection (idempotent): closes both channels and reports once. */
+    void close(CloseReason why) {
+        if (closed) {
+            return;
+        }
+        log.debug("frontend {}: closing {} ({}), {} bytes from client, {} to client", frontend.name(),
+                client.remoteAddress(), why, fromClient, toClient);
+        closed = true;
+        if (reason == null || why == CloseReason.RESET || why == CloseReason.IDLE_TIMEOUT
+                || why == CloseReason.SHUTDOWN || why == CloseReason.NO_BACKEND) {
+            reason = why;
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        client.close();
+        if (backend != null) {
+            backend.close();
+        }
+        if (target != null && backend != null) {
+            target.active.decrementAndGet();
+        }
+        if (early != null) {
+            early.forEach(io.netty.util.ReferenceCountUtil::release);
+            early = null;
+        }
+        frontend.relayClosed(this, reason, System.currentTimeMillis() - openedAt);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    ConnectionInfo info() {
+        return new ConnectionInfo(frontend.name(), (InetSocketAddress) client.remoteAddress(),
+                target == null ? null : target.backend(), openedAt);
+    }
+
+    private void scheduleIdle(long delayNanos) {
+        idleTimer = client.eventLoop().schedule(this::idleCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleCheck() {
+        if (closed) {
+            return;
+        }
+        long timeout = frontend.config().idleTimeout().toNanos();
+        long idle = System.nanoTime() - lastActivityNanos;
+        if (idle >= timeout) {
+            log.debug("frontend {}: closing {} after {} ms idle", frontend.name(), client.remoteAddress(),
+                    TimeUnit.NANOSECONDS.toMillis(idle));
+            close(CloseReason.IDLE_TIMEOUT);
+        } else {
+            scheduleIdle(timeout - idle);
+        }
+    }
+
+    /** Bytes the proxy holds for this connection in its write queues, both directions. */
+    long bufferedBytes() {
+        return pending(client) + pending(backend);
+    }
+
+    private static long pending(Channel ch) {
+        if (ch == null) {
+            return 0;
+        }
+        var out = ch.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+}

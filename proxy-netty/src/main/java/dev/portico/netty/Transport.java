@@ -1,0 +1,108 @@
+package dev.portico.netty;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.Locale;
+
+/**
+ * The I/O transport. {@link #AUTO} takes epoll when its native library loads (Linux x86_64 and
+ * aarch64), else NIO; io_uring is opt-in because many kernels and container runtimes restrict it.
+ */
+public enum Transport {
+    AUTO, EPOLL, IO_URING, NIO;
+
+    /** Reads {@code auto}, {@code epoll}, {@code io_uring} (or {@code iouring}), {@code nio}. */
+    public static Transport fromName(String name) {
+        String n = name.strip().toLowerCase(Locale.ROOT).replace("-", "_");
+        return switch (n) {
+            case "auto" -> AUTO;
+            case "epoll" -> EPOLL;
+            case "io_uring", "iouring", "uring" -> IO_URING;
+            case "nio" -> NIO;
+            default -> throw new IllegalArgumentException("unknown transport '" + name
+                    + "' (one of: auto, epoll, io_uring, nio)");
+        };
+    }
+
+    /** Whether this transport can run here; {@link #unavailabilityCause()} says why not. */
+    public boolean isAvailable() {
+        return switch (this) {
+            case AUTO, NIO -> true;
+            case EPOLL -> Epoll.isAvailable();
+            case IO_URING -> IoUring.isAvailable();
+        };
+    }
+
+    public String unavailabilityCause() {
+        Throwable t = switch (this) {
+            case EPOLL -> Epoll.unavailabilityCause();
+            case IO_URING -> IoUring.unavailabilityCause();
+            default -> null;
+        };
+        return t == null ? "available" : String.valueOf(t.getMessage() == null ? t : t.getMessage());
+    }
+
+    /** The concrete transport AUTO stands for here. */
+    public Transport resolve() {
+        if (this != AUTO) {
+            if (!isAvailable()) {
+                throw new IllegalStateException("transport " + configName() + " is not available here: "
+                        + unavailabilityCause());
+            }
+            return this;
+        }
+        return EPOLL.isAvailable() ? EPOLL : NIO;
+    }
+
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    IoHandlerFactory ioHandlerFactory() {
+        return switch (resolve()) {
+            case EPOLL -> EpollIoHandler.newFactory();
+            case IO_URING -> IoUringIoHandler.newFactory();
+            default -> NioIoHandler.newFactory();
+        };
+    }
+
+    Class<? extends ServerChannel> serverChannelClass() {
+        return switch (resolve()) {
+            case EPOLL -> EpollServerSocketChannel.class;
+            case IO_URING -> IoUringServerSocketChannel.class;
+            default -> NioServerSocketChannel.class;
+        };
+    }
+
+    Class<? extends SocketChannel> socketChannelClass() {
+        return switch (resolve()) {
+            case EPOLL -> EpollSocketChannel.class;
+            case IO_URING -> IoUringSocketChannel.class;
+            default -> NioSocketChannel.class;
+        };
+    }
+
+    Class<? extends DatagramChannel> datagramChannelClass() {
+        return switch (resolve()) {
+            case EPOLL -> EpollDatagramChannel.class;
+            case IO_URING -> IoUringDatagramChannel.class;
+            default -> NioDatagramChannel.class;
+        };
+    }
+}

@@ -1,0 +1,273 @@
+package dev.portico.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.portico.api.CloseReason;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** TCP semantics of the relay, over real loopback sockets, on each transport. */
+class RelayTest extends EngineTestSupport {
+
+    private static final int MIB = 1024 * 1024;
+
+    static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    /** Sends {@code size} seeded random bytes, then shuts down output; returns their digest. */
+    static String sendRandom(OutputStream out, Socket s, long seed, int size) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        Random r = new Random(seed);
+        byte[] chunk = new byte[64 * 1024];
+        int left = size;
+        while (left > 0) {
+            int n = Math.min(left, chunk.length - r.nextInt(1000));
+            r.nextBytes(chunk);
+            out.write(chunk, 0, n);
+            md.update(chunk, 0, n);
+            left -= n;
+        }
+        out.flush();
+        s.shutdownOutput();
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static String digestUntilEof(InputStream in) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[64 * 1024];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void multiMegabyteTransfersBothWaysAtOnceArriveByteExact(Transport transport) throws Exception {
+        CompletableFuture<String> backendReceived = new CompletableFuture<>();
+        CompletableFuture<String> backendSent = new CompletableFuture<>();
+        try (TestServer backend = new TestServer(s -> {
+            CompletableFuture<String> reader = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return digestUntilEof(s.getInputStream());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            backendSent.complete(sendRandom(s.getOutputStream(), s, 2, 24 * MIB));
+            backendReceived.complete(reader.get(30, TimeUnit.SECONDS));
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("bulk", backend.address()).build());
+            try (Socket client = connect(engine, "bulk")) {
+                CompletableFuture<String> clientReceived = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return digestUntilEof(client.getInputStream());
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                String clientSent = sendRandom(client.getOutputStream(), client, 1, 16 * MIB);
+                assertThat(clientReceived.get(30, TimeUnit.SECONDS)).isEqualTo(backendSent.get(30, TimeUnit.SECONDS));
+                assertThat(backendReceived.get(30, TimeUnit.SECONDS)).isEqualTo(clientSent);
+            }
+            awaitTrue(() -> closes.size() == 1);
+            // Whichever side finished sending first ended it; nothing was reset.
+            assertThat(closes).singleElement().isIn(CloseReason.CLIENT_CLOSED, CloseReason.BACKEND_CLOSED);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void halfCloseFromClientIsPropagated(Transport transport) throws Exception {
+        // The backend answers only after it has seen the client's EOF, as an HTTP/1.0 server or
+        // `nc -N` peer does: l4proxy loses this answer.
+        try (TestServer backend = new TestServer(s -> {
+            byte[] all = s.getInputStream().readAllBytes();
+            s.getOutputStream().write(("got " + all.length + " bytes").getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("hc", backend.address()).build());
+            try (Socket client = connect(engine, "hc")) {
+                client.getOutputStream().write(new byte[100_000]);
+                client.shutdownOutput();
+                String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(answer).isEqualTo("got 100000 bytes");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void halfCloseFromBackendIsPropagated(Transport transport) throws Exception {
+        CompletableFuture<String> lateRequest = new CompletableFuture<>();
+        try (TestServer backend = new TestServer(s -> {
+            s.getOutputStream().write("banner".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            lateRequest.complete(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("hc", backend.address()).build());
+            try (Socket client = connect(engine, "hc")) {
+                assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                        .isEqualTo("banner");
+                // The client's sending side is still open after the backend's EOF.
+                client.getOutputStream().write("still here".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertThat(lateRequest.get(10, TimeUnit.SECONDS)).isEqualTo("still here");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void resetFromClientResetsBackend(Transport transport) throws Exception {
+        CompletableFuture<Throwable> backendSaw = new CompletableFuture<>();
+        try (TestServer backend = new TestServer(s -> {
+            s.getOutputStream().write(1);
+            try {
+                int r = s.getInputStream().read();
+                backendSaw.complete(new AssertionError("read returned " + r + " instead of a reset"));
+            } catch (SocketException e) {
+                backendSaw.complete(e);
+            }
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("rst", backend.address()).build());
+            Socket client = connect(engine, "rst");
+            assertThat(client.getInputStream().read()).isEqualTo(1);
+            client.setSoLinger(true, 0);
+            client.close();
+            assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isInstanceOf(SocketException.class)
+                    .hasMessageContaining("reset");
+            awaitTrue(() -> closes.contains(CloseReason.RESET));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void resetFromBackendResetsClient(Transport transport) throws Exception {
+        try (TestServer backend = new TestServer(s -> {
+            s.getOutputStream().write(1);
+            s.getInputStream().read();
+            s.setSoLinger(true, 0);
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("rst", backend.address()).build());
+            try (Socket client = connect(engine, "rst")) {
+                assertThat(client.getInputStream().read()).isEqualTo(1);
+                client.getOutputStream().write(2);
+                assertThatThrownBy(() -> {
+                    // Keep reading: the reset arrives as an exception, never as a clean EOF.
+                    while (client.getInputStream().read() >= 0) {
+                        continue;
+                    }
+                }).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void idleTimeoutClosesBothSides(Transport transport) throws Exception {
+        CompletableFuture<Integer> backendRead = new CompletableFuture<>();
+        try (TestServer backend = new TestServer(s -> {
+            s.getOutputStream().write(s.getInputStream().read());
+            backendRead.complete(s.getInputStream().read());
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("idle", backend.address()).idleTimeout(Duration.ofMillis(300)).build());
+            try (Socket client = connect(engine, "idle")) {
+                client.getOutputStream().write(7);
+                assertThat(client.getInputStream().read()).isEqualTo(7);
+                assertThat(client.getInputStream().read()).isEqualTo(-1);
+                assertThat(backendRead.get(10, TimeUnit.SECONDS)).isEqualTo(-1);
+            }
+            awaitTrue(() -> closes.contains(CloseReason.IDLE_TIMEOUT));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void slowReaderKeepsProxyBufferBounded(Transport transport) throws Exception {
+        int total = 64 * MIB;
+        AtomicLong written = new AtomicLong();
+        try (TestServer backend = new TestServer(s -> {
+            byte[] chunk = new byte[256 * 1024];
+            Arrays.fill(chunk, (byte) 'x');
+            OutputStream out = s.getOutputStream();
+            for (int sent = 0; sent < total; sent += chunk.length) {
+                out.write(chunk);
+                written.addAndGet(chunk.length);
+            }
+            s.shutdownOutput();
+        });
+             NettyForwardingEngine engine = NettyForwardingEngine.builder().transport(transport).ioThreads(2)
+                     .writeBufferWaterMark(32 * 1024, 64 * 1024).build()) {
+            apply(engine, frontend("slow", backend.address()).build());
+            try (Socket client = connect(engine, "slow")) {
+                client.setReceiveBufferSize(64 * 1024);
+                DataInputStream in = new DataInputStream(client.getInputStream());
+                in.readFully(new byte[1024]);
+                // The client now reads nothing. Once the proxy queues bytes for it, the client's
+                // socket is full; from then on the proxy must hold no more than its water mark plus
+                // one read for this connection, and the backend must be held back.
+                long bound = 64 * 1024 + 64 * 1024;
+                awaitTrue(() -> status(engine, "slow").bufferedBytes() > 0);
+                AtomicLong maxBuffered = new AtomicLong();
+                org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(WAIT)
+                        .pollInterval(Duration.ofMillis(10)).until(() -> {
+                            long b = status(engine, "slow").bufferedBytes();
+                            maxBuffered.accumulateAndGet(b, Math::max);
+                            return b <= bound && written.get() < total;
+                        });
+                assertThat(maxBuffered.get()).isPositive().isLessThanOrEqualTo(bound);
+                // Then everything arrives once the client reads.
+                long got = 1024;
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    got += n;
+                }
+                assertThat(got).isEqualTo(total);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
+    void echoRoundTripsInOrder(Transport transport) throws Exception {
+        try (TestServer backend = TestServer.echo(); NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("echo", backend.address()).build());
+            try (Socket client = connect(engine, "echo")) {
+                ByteArrayOutputStream expected = new ByteArrayOutputStream();
+                for (int i = 0; i < 200; i++) {
+                    byte[] msg = ("message " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+                    client.getOutputStream().write(msg);
+                    expected.write(msg);
+                }
+                client.shutdownOutput();
+                assertThat(client.getInputStream().readAllBytes()).isEqualTo(expected.toByteArray());
+            }
+        }
+    }
+}
