@@ -76,8 +76,9 @@ cmd_build() {
   rm -rf "$src/vendor/github.com/modern-go/reflect2" && mkdir -p "$src/vendor/github.com/modern-go/reflect2"
   cp "$REFLECT2_SRC"/*.go "$REFLECT2_SRC"/*.s "$src/vendor/github.com/modern-go/reflect2/"
   log "building cmd/kube-apiserver with $(go version | cut -d' ' -f3) (takes a few minutes)"
-  # Upstream's own build script (GOPATH mode, vendor/, version ldflags); the generated files ship in the tarball.
-  (cd "$src" && env -u GOFLAGS CGO_ENABLED=0 hack/make-rules/build.sh cmd/kube-apiserver)
+  # Upstream's own build (GOPATH mode + vendor/, version ldflags). The tarball ships every generated file
+  # except pkg/generated/openapi/zz_generated.openapi.go, so run only that generator (not `make`'s full set).
+  (cd "$src" && export CGO_ENABLED=0 && unset GOFLAGS && make gen_openapi && hack/make-rules/build.sh cmd/kube-apiserver)
   mkdir -p "$CACHE/bin"
   cp "$src/_output/bin/kube-apiserver" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
   log "built $BIN ($("$BIN" --version)) in $((SECONDS - t0)) s"
@@ -94,7 +95,6 @@ free_port() { # EXCLUDED... ; a port in 20000-31999 (below the ephemeral range) 
 }
 
 alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
-
 stop_pid() { # pidfile
   alive "$1" || { rm -f "$1"; return 0; }
   local pid i; pid=$(cat "$1"); kill "$pid" 2>/dev/null || true
@@ -115,14 +115,14 @@ start_apiserver() { # DIR
   log "starting kube-apiserver on https://127.0.0.1:$(cat "$d/apiserver.port") (log: $d/apiserver.log)"
   launch "$d/apiserver.pid" "$d/apiserver.log" "$BIN" "${args[@]}"
   for ((i = 0; i < READY_TIMEOUT * 2; i++)); do
-    if ! alive "$d/apiserver.pid"; then tail -n 40 "$d/apiserver.log" >&2; die "kube-apiserver exited"; fi
+    if ! alive "$d/apiserver.pid"; then tail -n 40 "$d/apiserver.log" >&2; log "kube-apiserver exited"; return 1; fi
     if [[ $(curl -s --max-time 2 --cacert "$d/pki/apiserver.crt" -H "Authorization: Bearer $(cat "$d/token")" \
       "https://127.0.0.1:$(cat "$d/apiserver.port")/readyz" 2>/dev/null) == ok ]]; then
       log "kube-apiserver ready after $((i / 2)) s"; return 0
     fi
     sleep 0.5
   done
-  tail -n 40 "$d/apiserver.log" >&2; die "kube-apiserver not ready after $READY_TIMEOUT s"
+  tail -n 40 "$d/apiserver.log" >&2; log "kube-apiserver not ready after $READY_TIMEOUT s"; stop_pid "$d/apiserver.pid"; return 1
 }
 
 cmd_start() {
@@ -143,7 +143,7 @@ cmd_start() {
   for ((i = 0; ; i++)); do
     alive "$d/etcd.pid" || { tail -n 30 "$d/etcd.log" >&2; die "etcd exited"; }
     curl -sf --max-time 2 "http://127.0.0.1:$eport/health" | grep -q '"health":"true"' && break
-    ((i < 60)) || { tail -n 30 "$d/etcd.log" >&2; die "etcd not healthy after 30 s"; }
+    ((i < 60)) || { tail -n 30 "$d/etcd.log" >&2; stop_pid "$d/etcd.pid"; die "etcd not healthy after 30 s"; }
     sleep 0.5
   done
   if [[ ! -f $d/pki/apiserver.crt ]]; then
@@ -158,7 +158,7 @@ cmd_start() {
   token=$(cat "$d/token")
   echo "$token,admin,admin,\"system:masters\"" >"$d/pki/tokens.csv"
   # shellcheck disable=SC2206
-  local args=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$aport" --insecure-port=0
+  local args=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$aport"
     --cert-dir="$d/pki" --tls-cert-file="$d/pki/apiserver.crt" --tls-private-key-file="$d/pki/apiserver.key"
     --etcd-servers="http://127.0.0.1:$eport" --token-auth-file="$d/pki/tokens.csv" --authorization-mode=RBAC
     --service-cluster-ip-range=10.96.0.0/16 --service-account-issuer=https://kubernetes.default.svc
@@ -183,12 +183,13 @@ contexts:
   context: {cluster: portico, user: admin, namespace: default}
 current-context: portico
 EOF
-  start_apiserver "$d" || { stop_pid "$d/etcd.pid"; exit 1; }
+  start_apiserver "$d" || { stop_pid "$d/etcd.pid"; die "start failed; etcd stopped"; }
   log "up: kubeconfig $d/kubeconfig, server https://127.0.0.1:$aport, etcd http://127.0.0.1:$eport"
 }
 
 cmd_restart_apiserver() {
-  log "stopping kube-apiserver"; stop_pid "$1/apiserver.pid"; start_apiserver "$1"
+  [[ -f $1/apiserver.args ]] && alive "$1/etcd.pid" || die "$1 was not started (or its etcd is gone)"
+  log "stopping kube-apiserver"; stop_pid "$1/apiserver.pid"; start_apiserver "$1" || die "restart failed"
 }
 
 cmd_compact() {
@@ -200,16 +201,14 @@ cmd_compact() {
   echo "$rev"
 }
 
-cmd_stop() {
-  log "stopping kube-apiserver and etcd in $1"; stop_pid "$1/apiserver.pid"; stop_pid "$1/etcd.pid"
-}
+cmd_stop() { log "stopping kube-apiserver and etcd in $1"; stop_pid "$1/apiserver.pid"; stop_pid "$1/etcd.pid"; }
 
 case "${1:-}" in
   build) cmd_build ;;
   start | stop | restart-apiserver | compact)
     [[ -n ${2:-} ]] || die "usage: $0 $1 DIR"
     c=$1; [[ $c == restart-apiserver ]] && c=restart_apiserver
-    [[ $1 == start || -d $2 ]] || die "no such directory: $2"
+    [[ $1 == start || $1 == stop || -d $2 ]] || die "no such directory: $2"
     "cmd_$c" "$2" ;;
   *) die "usage: $0 build | start DIR | stop DIR | restart-apiserver DIR | compact DIR" ;;
 esac
