@@ -277,7 +277,7 @@ final class FrontendRuntime {
 
     void relayClosed(Relay r, CloseReason reason, long durationMillis) {
         relays.remove(r);
-        engine.events().onConnectionClosed(r.info(), r.fromClient, r.toClient, durationMillis, reason);
+        engine.events().onConnectionClosed(r.info(), r.fromClient(), r.toClient(), durationMillis, reason);
         engine.relayClosed();
     }
 

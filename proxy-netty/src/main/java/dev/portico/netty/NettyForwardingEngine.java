@@ -18,6 +18,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
@@ -58,6 +59,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final ByteBufAllocator allocator;
     private final WriteBufferWaterMark waterMark;
     private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final int maxReadBuffer;
     private final ScheduledExecutorService control;
     // Control thread only.
     private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
@@ -73,6 +75,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.events = b.events;
         this.allocator = b.allocator;
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
+        this.maxReadBuffer = b.maxReadBuffer;
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
@@ -102,8 +105,13 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         return resolver;
     }
 
+    /** A per-channel read allocator that counts the bytes read. */
+    CountingRecvAllocator countingAllocator() {
+        return new CountingRecvAllocator(new AdaptiveRecvByteBufAllocator(64, 2048, maxReadBuffer));
+    }
+
     ServerBootstrap serverBootstrap(FrontendRuntime fe) {
-        return new ServerBootstrap()
+        ServerBootstrap sb = new ServerBootstrap()
                 .group(group, group)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
@@ -120,10 +128,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                         ch.pipeline().addLast(new RelayHandler(new Relay(fe, ch), true));
                     }
                 });
+        return sb;
     }
 
     Bootstrap backendBootstrap(EventLoop loop, Frontend cfg) {
-        return new Bootstrap()
+        Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
                 .resolver(resolver)
@@ -134,6 +143,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+        return b;
     }
 
     private <T> T onControl(java.util.concurrent.Callable<T> task) {
@@ -294,6 +304,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private int lowWaterMark = 32 * 1024;
         private int highWaterMark = 64 * 1024;
         private Duration recheckInterval = Duration.ofSeconds(2);
+        private int maxReadBuffer = 64 * 1024;
 
         private Builder() {
         }
@@ -339,6 +350,15 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         /** How often interface binds are re-resolved and failed listeners retried (default 2 s). */
         public Builder recheckInterval(Duration value) {
             recheckInterval = value;
+            return this;
+        }
+
+        /** The largest buffer one socket read may fill (default 64 KiB). */
+        public Builder maxReadBuffer(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxReadBuffer must be >= 1024");
+            }
+            maxReadBuffer = bytes;
             return this;
         }
 

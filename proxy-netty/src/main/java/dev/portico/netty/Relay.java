@@ -32,8 +32,8 @@ final class Relay {
     final Channel client;
     Channel backend;
     BackendState target;
-    long fromClient;
-    long toClient;
+    private final CountingRecvAllocator clientReads;
+    private CountingRecvAllocator backendReads;
     private final long openedAt = System.currentTimeMillis();
     private boolean clientEof;
     private boolean backendEof;
@@ -51,6 +51,18 @@ final class Relay {
     Relay(FrontendRuntime frontend, Channel client) {
         this.frontend = frontend;
         this.client = client;
+        this.clientReads = frontend.engine().countingAllocator();
+        client.config().setRecvByteBufAllocator(clientReads);
+    }
+
+    /** Bytes read from the client (and forwarded, or about to be, to the backend). */
+    long fromClient() {
+        return clientReads.bytes();
+    }
+
+    /** Bytes read from the backend (and forwarded, or about to be, to the client). */
+    long toClient() {
+        return backendReads == null ? 0 : backendReads.bytes();
     }
 
     /** Client accepted (its channel is active and not reading yet): pick a backend and connect. */
@@ -88,7 +100,10 @@ final class Relay {
         attempts++;
         target = chosen;
         chosen.active.incrementAndGet();
+        CountingRecvAllocator reads = frontend.engine().countingAllocator();
+        backendReads = reads;
         Bootstrap b = frontend.engine().backendBootstrap(client.eventLoop(), cfg)
+                .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR, reads)
                 .handler(new RelayHandler(this, false));
         ChannelFuture f = b.connect(chosen.address());
         backend = f.channel();
@@ -142,18 +157,17 @@ final class Relay {
     }
 
     /** Keeps what the client sent before the backend connected (at most one read batch). */
-    void holdEarly(Object msg, int bytes) {
+    void holdEarly(Object msg) {
         if (early == null) {
             early = new java.util.ArrayDeque<>(2);
         }
         early.add(msg);
-        fromClient += bytes;
     }
 
     /** EOF from one side: flush what was read before it, then shut the other side's output. */
     void inputShutdown(boolean clientSide) {
         log.debug("frontend {}: EOF from {} (from client {}, to client {})", frontend.name(),
-                clientSide ? "client" : "backend", fromClient, toClient);
+                clientSide ? "client" : "backend", fromClient(), toClient());
         if (clientSide) {
             clientEof = true;
         } else {
@@ -211,7 +225,7 @@ final class Relay {
             return;
         }
         log.debug("frontend {}: closing {} ({}), {} bytes from client, {} to client", frontend.name(),
-                client.remoteAddress(), why, fromClient, toClient);
+                client.remoteAddress(), why, fromClient(), toClient());
         closed = true;
         if (reason == null || why == CloseReason.RESET || why == CloseReason.IDLE_TIMEOUT
                 || why == CloseReason.SHUTDOWN || why == CloseReason.NO_BACKEND) {

@@ -1,6 +1,5 @@
 package dev.portico.netty;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -35,19 +34,13 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel peer = relay.peerOf(clientSide);
-        int n = ((ByteBuf) msg).readableBytes();
         if (peer == null || relay.isClosed()) {
             if (clientSide && !relay.isClosed()) {
-                relay.holdEarly(msg, n);
+                relay.holdEarly(msg);
             } else {
                 ReferenceCountUtil.release(msg);
             }
             return;
-        }
-        if (clientSide) {
-            relay.fromClient += n;
-        } else {
-            relay.toClient += n;
         }
         peer.write(msg, peer.voidPromise());
         wrote = true;
@@ -59,8 +52,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (wrote) {
-            wrote = false;
             relay.lastActivityNanos = System.nanoTime();
+            wrote = false;
             Channel peer = relay.peerOf(clientSide);
             if (peer != null) {
                 peer.flush();

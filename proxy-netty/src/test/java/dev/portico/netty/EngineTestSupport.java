@@ -23,6 +23,8 @@ abstract class EngineTestSupport {
 
     final List<String> healthEvents = new CopyOnWriteArrayList<>();
     final List<CloseReason> closes = new CopyOnWriteArrayList<>();
+    final List<Long> bytesFromClient = new CopyOnWriteArrayList<>();
+    final List<Long> bytesToClient = new CopyOnWriteArrayList<>();
     final List<String> connectFailures = new CopyOnWriteArrayList<>();
     final List<String> listenerFailures = new CopyOnWriteArrayList<>();
 
@@ -34,6 +36,8 @@ abstract class EngineTestSupport {
 
         @Override
         public void onConnectionClosed(ConnectionInfo c, long in, long out, long ms, CloseReason reason) {
+            bytesFromClient.add(in);
+            bytesToClient.add(out);
             closes.add(reason);
         }
 
@@ -50,6 +54,15 @@ abstract class EngineTestSupport {
 
     NettyForwardingEngine newEngine(Transport transport) {
         return NettyForwardingEngine.builder().transport(transport).ioThreads(2).events(recorder).build();
+    }
+
+    /** {@code nio}, {@code epoll} or {@code io_uring}. */
+    NettyForwardingEngine.Builder engineBuilder(String mode) {
+        return NettyForwardingEngine.builder().transport(Transport.fromName(mode)).ioThreads(2).events(recorder);
+    }
+
+    NettyForwardingEngine newEngine(String mode) {
+        return engineBuilder(mode).build();
     }
 
     static Frontend.Builder frontend(String name, String... backends) {

@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** TCP semantics of the relay, over real loopback sockets, on each transport. */
 class RelayTest extends EngineTestSupport {
@@ -60,8 +60,8 @@ class RelayTest extends EngineTestSupport {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void multiMegabyteTransfersBothWaysAtOnceArriveByteExact(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void multiMegabyteTransfersBothWaysAtOnceArriveByteExact(String transport) throws Exception {
         CompletableFuture<String> backendReceived = new CompletableFuture<>();
         CompletableFuture<String> backendSent = new CompletableFuture<>();
         try (TestServer backend = new TestServer(s -> {
@@ -90,14 +90,16 @@ class RelayTest extends EngineTestSupport {
                 assertThat(backendReceived.get(30, TimeUnit.SECONDS)).isEqualTo(clientSent);
             }
             awaitTrue(() -> closes.size() == 1);
+            assertThat(bytesFromClient).containsExactly(16L * MIB);
+            assertThat(bytesToClient).containsExactly(24L * MIB);
             // Whichever side finished sending first ended it; nothing was reset.
             assertThat(closes).singleElement().isIn(CloseReason.CLIENT_CLOSED, CloseReason.BACKEND_CLOSED);
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void halfCloseFromClientIsPropagated(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void halfCloseFromClientIsPropagated(String transport) throws Exception {
         // The backend answers only after it has seen the client's EOF, as an HTTP/1.0 server or
         // `nc -N` peer does: l4proxy loses this answer.
         try (TestServer backend = new TestServer(s -> {
@@ -117,8 +119,8 @@ class RelayTest extends EngineTestSupport {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void halfCloseFromBackendIsPropagated(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void halfCloseFromBackendIsPropagated(String transport) throws Exception {
         CompletableFuture<String> lateRequest = new CompletableFuture<>();
         try (TestServer backend = new TestServer(s -> {
             s.getOutputStream().write("banner".getBytes(StandardCharsets.US_ASCII));
@@ -139,8 +141,8 @@ class RelayTest extends EngineTestSupport {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void resetFromClientResetsBackend(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void resetFromClientResetsBackend(String transport) throws Exception {
         CompletableFuture<Throwable> backendSaw = new CompletableFuture<>();
         try (TestServer backend = new TestServer(s -> {
             s.getOutputStream().write(1);
@@ -164,8 +166,8 @@ class RelayTest extends EngineTestSupport {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void resetFromBackendResetsClient(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void resetFromBackendResetsClient(String transport) throws Exception {
         try (TestServer backend = new TestServer(s -> {
             s.getOutputStream().write(1);
             s.getInputStream().read();
@@ -187,8 +189,8 @@ class RelayTest extends EngineTestSupport {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void idleTimeoutClosesBothSides(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void idleTimeoutClosesBothSides(String transport) throws Exception {
         CompletableFuture<Integer> backendRead = new CompletableFuture<>();
         try (TestServer backend = new TestServer(s -> {
             s.getOutputStream().write(s.getInputStream().read());
@@ -207,8 +209,8 @@ class RelayTest extends EngineTestSupport {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void slowReaderKeepsProxyBufferBounded(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void slowReaderKeepsProxyBufferBounded(String transport) throws Exception {
         int total = 64 * MIB;
         AtomicLong written = new AtomicLong();
         try (TestServer backend = new TestServer(s -> {
@@ -221,7 +223,7 @@ class RelayTest extends EngineTestSupport {
             }
             s.shutdownOutput();
         });
-             NettyForwardingEngine engine = NettyForwardingEngine.builder().transport(transport).ioThreads(2)
+             NettyForwardingEngine engine = engineBuilder(transport)
                      .writeBufferWaterMark(32 * 1024, 64 * 1024).build()) {
             apply(engine, frontend("slow", backend.address()).build());
             try (Socket client = connect(engine, "slow")) {
@@ -254,8 +256,8 @@ class RelayTest extends EngineTestSupport {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Transport.class, names = {"NIO", "EPOLL"})
-    void echoRoundTripsInOrder(Transport transport) throws Exception {
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void echoRoundTripsInOrder(String transport) throws Exception {
         try (TestServer backend = TestServer.echo(); NettyForwardingEngine engine = newEngine(transport)) {
             apply(engine, frontend("echo", backend.address()).build());
             try (Socket client = connect(engine, "echo")) {
