@@ -9,7 +9,13 @@ public enum BalancePolicy {
     /** Healthy backends in turn. */
     ROUND_ROBIN("roundrobin"),
     /** The healthy backend with the fewest open connections relative to its weight. */
-    LEAST_CONNECTIONS("leastconn");
+    LEAST_CONNECTIONS("leastconn"),
+    /**
+     * Consistent hashing of the client's IP address (weighted rendezvous hashing): a client keeps
+     * its backend while that backend is healthy, and adding or removing a backend moves only the
+     * clients that backend gains or loses.
+     */
+    SOURCE_HASH("source");
 
     private final String configName;
 
@@ -26,7 +32,8 @@ public enum BalancePolicy {
     public static BalancePolicy fromConfigName(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
         for (BalancePolicy p : values()) {
-            if (p.configName.equals(n) || p.name().replace("_", "").toLowerCase(Locale.ROOT).equals(n)) {
+            if (p.configName.equals(n) || p.name().replace("_", "").toLowerCase(Locale.ROOT).equals(n)
+                    || (p == SOURCE_HASH && (n.equals("sourceip") || n.equals("iphash")))) {
                 return p;
             }
         }
@@ -47,6 +54,7 @@ public enum BalancePolicy {
             case RANDOM -> Balancers.random();
             case ROUND_ROBIN -> Balancers.roundRobin();
             case LEAST_CONNECTIONS -> Balancers.leastConnections();
+            case SOURCE_HASH -> Balancers.sourceHash();
         };
     }
 }

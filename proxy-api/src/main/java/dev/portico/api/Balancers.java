@@ -77,4 +77,46 @@ public final class Balancers {
         };
     }
 
+
+    /**
+     * Weighted rendezvous hashing of the client's IP address: each backend scores
+     * {@code -weight / ln(u)} with {@code u} a uniform hash of (client, backend) in (0, 1); the highest
+     * wins. Removing a backend moves only its own clients; adding one takes about 1/N of them.
+     */
+    public static Balancer sourceHash() {
+        return (candidates, client) -> {
+            long key = client == null || client.getAddress() == null ? 0 : hashBytes(client.getAddress().getAddress());
+            int best = -1;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < candidates.size(); i++) {
+                Backend b = candidates.get(i).backend();
+                if (b.weight() == 0) {
+                    continue;
+                }
+                long h = mix(key ^ mix(b.host().hashCode() * 31L + b.port()));
+                double u = ((h >>> 11) + 1) / (double) (1L << 53); // (0, 1]
+                double score = u >= 1.0 ? Double.POSITIVE_INFINITY : -b.weight() / Math.log(u);
+                if (score > bestScore) {
+                    bestScore = score;
+                    best = i;
+                }
+            }
+            return best;
+        };
+    }
+
+    private static long hashBytes(byte[] bytes) {
+        long h = 0x9E3779B97F4A7C15L;
+        for (byte x : bytes) {
+            h = mix(h ^ (x & 0xff));
+        }
+        return h;
+    }
+
+    /** SplitMix64's finaliser: a cheap, well-spread 64-bit mix. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
 }

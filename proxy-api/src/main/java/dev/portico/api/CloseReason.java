@@ -13,5 +13,11 @@ public enum CloseReason {
     /** No healthy backend, or every connect attempt failed. */
     NO_BACKEND,
     /** The frontend was removed or the engine shut down past its drain deadline. */
-    SHUTDOWN
+    SHUTDOWN,
+    /** Refused by the frontend's allow/deny lists (or an untrusted PROXY header sender). */
+    DENIED,
+    /** Refused because a connection limit was reached. */
+    LIMIT,
+    /** A PROXY protocol header was missing, malformed or late. */
+    BAD_PROXY_HEADER
 }

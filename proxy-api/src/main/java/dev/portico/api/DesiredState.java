@@ -13,16 +13,11 @@ public record DesiredState(List<Frontend> frontends) {
 
     public DesiredState {
         frontends = List.copyOf(frontends);
-        for (int i = 0; i < frontends.size(); i++) {
-            BindAddress b = frontends.get(i).bind();
-            if (b.port() == 0) {
-                continue;
-            }
-            for (int j = 0; j < i; j++) {
-                if (frontends.get(j).bind().equals(b)) {
-                    throw new IllegalArgumentException("bind " + b + " appears twice in a desired state; merge snapshots "
-                            + "with SnapshotMerger");
-                }
+        java.util.Set<BindAddress> seen = new java.util.HashSet<>();
+        for (Frontend f : frontends) {
+            if (f.bind().port() != 0 && !seen.add(f.bind())) {
+                throw new IllegalArgumentException("bind " + f.bind() + " appears twice in a desired state; merge "
+                        + "snapshots with SnapshotMerger");
             }
         }
     }

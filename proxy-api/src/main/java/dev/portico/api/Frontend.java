@@ -18,10 +18,18 @@ import java.util.Objects;
  * @param balance        how a backend is picked
  * @param source         the name of the source that published it (set by the merge)
  * @param origin         where it was defined, for messages: {@code file.yaml:12:5} or {@code namespace/name}
+ * @param sendProxy      the PROXY protocol header sent to backends, so they see the real client address
+ * @param acceptProxy    whether the listener reads a PROXY header from trusted peers
+ * @param allow          if not empty, only clients in these networks are served (else the engine's default list)
+ * @param deny           clients in these networks are refused (with the engine's default list)
+ * @param maxConnections the most client connections open at once, 0 for no limit
+ * @param affinity       how long a client IP keeps going to the same backend after its last
+ *                       connection, {@link Duration#ZERO} for no affinity
  */
 public record Frontend(String name, BindAddress bind, List<Backend> backends, HealthCheck health,
                        Duration connectTimeout, Duration idleTimeout, BalancePolicy balance,
-                       String source, String origin) {
+                       String source, String origin, ProxyProtocol sendProxy, AcceptProxy acceptProxy,
+                       List<Cidr> allow, List<Cidr> deny, int maxConnections, Duration affinity) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** One hour, as Envoy's TCP proxy: l4proxy's 30 s cuts every idle SSH session. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
@@ -38,6 +46,17 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         requirePositive(idleTimeout, "idle timeout");
         source = source == null ? "" : source;
         origin = origin == null ? "" : origin;
+        Objects.requireNonNull(sendProxy, "sendProxy");
+        Objects.requireNonNull(acceptProxy, "acceptProxy");
+        allow = List.copyOf(allow);
+        deny = List.copyOf(deny);
+        if (maxConnections < 0) {
+            throw new InvalidConfigException("max connections must be 0 (no limit) or more, got " + maxConnections);
+        }
+        Objects.requireNonNull(affinity, "affinity");
+        if (affinity.isNegative()) {
+            throw new InvalidConfigException("affinity timeout must not be negative, got " + affinity);
+        }
         for (int i = 0; i < backends.size(); i++) {
             for (int j = 0; j < i; j++) {
                 if (backends.get(i).sameEndpoint(backends.get(j))) {
@@ -66,10 +85,12 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         return new Builder(this);
     }
 
-    /** Whether the two differ only in their backend list (which the engine swaps in place). */
+    /** Whether the two differ at most in backends, name, source and origin. */
     public boolean sameSettings(Frontend other) {
         return bind.equals(other.bind) && health.equals(other.health) && connectTimeout.equals(other.connectTimeout)
-                && idleTimeout.equals(other.idleTimeout) && balance == other.balance;
+                && idleTimeout.equals(other.idleTimeout) && balance == other.balance && sendProxy == other.sendProxy
+                && acceptProxy.equals(other.acceptProxy) && allow.equals(other.allow) && deny.equals(other.deny)
+                && maxConnections == other.maxConnections && affinity.equals(other.affinity);
     }
 
     /** Mutable builder with every default filled in. */
@@ -83,6 +104,12 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         private BalancePolicy balance = BalancePolicy.RANDOM;
         private String source;
         private String origin;
+        private ProxyProtocol sendProxy = ProxyProtocol.OFF;
+        private AcceptProxy acceptProxy = AcceptProxy.OFF;
+        private List<Cidr> allow = List.of();
+        private List<Cidr> deny = List.of();
+        private int maxConnections;
+        private Duration affinity = Duration.ZERO;
 
         private Builder(BindAddress bind) {
             this.bind = Objects.requireNonNull(bind, "bind");
@@ -98,6 +125,12 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             balance = f.balance;
             source = f.source;
             origin = f.origin;
+            sendProxy = f.sendProxy;
+            acceptProxy = f.acceptProxy;
+            allow = f.allow;
+            deny = f.deny;
+            maxConnections = f.maxConnections;
+            affinity = f.affinity;
         }
 
         public Builder name(String value) {
@@ -155,8 +188,39 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             return this;
         }
 
+        public Builder sendProxy(ProxyProtocol value) {
+            sendProxy = value;
+            return this;
+        }
+
+        public Builder acceptProxy(AcceptProxy value) {
+            acceptProxy = value;
+            return this;
+        }
+
+        public Builder allow(List<Cidr> value) {
+            allow = value;
+            return this;
+        }
+
+        public Builder deny(List<Cidr> value) {
+            deny = value;
+            return this;
+        }
+
+        public Builder maxConnections(int value) {
+            maxConnections = value;
+            return this;
+        }
+
+        public Builder affinity(Duration value) {
+            affinity = value;
+            return this;
+        }
+
         public Frontend build() {
-            return new Frontend(name, bind, backends, health, connectTimeout, idleTimeout, balance, source, origin);
+            return new Frontend(name, bind, backends, health, connectTimeout, idleTimeout, balance, source, origin,
+                    sendProxy, acceptProxy, allow, deny, maxConnections, affinity);
         }
     }
 }

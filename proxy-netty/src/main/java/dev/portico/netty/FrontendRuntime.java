@@ -159,8 +159,11 @@ final class FrontendRuntime {
 
     /** Applies a new configuration for the same bind; returns what changed. Control thread. */
     List<Change> update(Frontend next) {
-        List<Change> changes = new ArrayList<>();
         Frontend prev = config;
+        if (prev.equals(next)) {
+            return List.of();
+        }
+        List<Change> changes = new ArrayList<>();
         boolean settings = !prev.sameSettings(next) || !prev.name().equals(next.name());
         config = next;
         if (prev.balance() != next.balance()) {
