@@ -39,6 +39,10 @@ final class FrontendRuntime {
     private volatile List<BackendState> usable = List.of();
     private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
     private final LongAdder total = new LongAdder();
+    // Admitted client connections (including those still sending a PROXY header): the limit's count.
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile AccessRules access;
+    private volatile com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, String> affinity;
     private final HealthChecker health;
     // Control thread only (volatile for status readers).
     private volatile Channel server;
@@ -50,6 +54,8 @@ final class FrontendRuntime {
         this.engine = engine;
         this.config = config;
         this.balancer = config.balance().newBalancer();
+        this.access = AccessRules.of(config, engine.defaultAllow(), engine.defaultDeny());
+        this.affinity = newAffinity(config.affinity());
         this.health = new HealthChecker(this, engine.group().next());
         setBackends(config.backends(), true);
     }
@@ -79,7 +85,7 @@ final class FrontendRuntime {
     }
 
     boolean hasConnections() {
-        return !relays.isEmpty();
+        return active.get() > 0 || !relays.isEmpty();
     }
 
     /** Binds the listener; returns the failure reason or {@code null}. Control thread. */
@@ -168,6 +174,10 @@ final class FrontendRuntime {
         config = next;
         if (prev.balance() != next.balance()) {
             balancer = next.balance().newBalancer();
+        }
+        access = AccessRules.of(next, engine.defaultAllow(), engine.defaultDeny());
+        if (!prev.affinity().equals(next.affinity())) {
+            affinity = newAffinity(next.affinity());
         }
         if (settings) {
             changes.add(new Change(ChangeKind.SETTINGS_CHANGED, next.name(), next.bind(), describeSettings(next)));
@@ -266,8 +276,76 @@ final class FrontendRuntime {
         engine.events().onBackendHealthChanged(name(), b.backend(), up, reason);
     }
 
+    private static com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, String> newAffinity(
+            java.time.Duration timeout) {
+        if (timeout.isZero()) {
+            return null;
+        }
+        return com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                .expireAfterAccess(timeout)
+                .maximumSize(AFFINITY_ENTRIES)
+                .build();
+    }
+
+    /** Client IPs remembered per frontend with affinity; older entries are evicted past this. */
+    static final int AFFINITY_ENTRIES = 100_000;
+
+    /** The backend this client IP used within the affinity timeout, if it is still usable. */
+    BackendState affinityFor(InetSocketAddress client, List<BackendState> usable) {
+        var cache = affinity;
+        if (cache == null) {
+            return null;
+        }
+        String address = cache.getIfPresent(client.getAddress());
+        if (address == null) {
+            return null;
+        }
+        for (BackendState b : usable) {
+            if (b.backend().address().equals(address)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    void remember(InetSocketAddress client, BackendState b) {
+        var cache = affinity;
+        if (cache != null) {
+            cache.put(client.getAddress(), b.backend().address());
+        }
+    }
+
+    /** Counts a new client against the limits; returns why it is refused, or {@code null}. */
+    String acquire() {
+        int max = config.maxConnections();
+        int now = active.incrementAndGet();
+        if (max > 0 && now > max) {
+            active.decrementAndGet();
+            return "frontend connection limit of " + max + " reached";
+        }
+        String global = engine.acquireGlobal();
+        if (global != null) {
+            active.decrementAndGet();
+        }
+        return global;
+    }
+
+    boolean trustedProxy(InetSocketAddress peer) {
+        return access.trustedProxy(peer);
+    }
+
+    /** Why this client may not use the frontend, or {@code null} when it may. */
+    String denied(InetSocketAddress client) {
+        return access.denied(client);
+    }
+
+    void refused(Relay r, String why) {
+        log.debug("frontend {}: refused {}: {}", name(), r.clientAddress(), why);
+        engine.events().onConnectionRefused(name(), r.clientAddress(), why);
+    }
+
     void noBackend(Relay r, boolean noneUsable) {
-        log.debug("frontend {}: no backend for {}", name(), r.client.remoteAddress());
+        log.debug("frontend {}: no backend for {}", name(), r.clientAddress());
         if (noneUsable) {
             engine.events().onConnectFailed(name(), null, "no healthy backend");
         }
@@ -280,6 +358,10 @@ final class FrontendRuntime {
 
     void relayClosed(Relay r, CloseReason reason, long durationMillis) {
         relays.remove(r);
+        if (r.admitted()) {
+            active.decrementAndGet();
+            engine.releaseGlobal();
+        }
         engine.events().onConnectionClosed(r.info(), r.fromClient(), r.toClient(), durationMillis, reason);
         engine.relayClosed();
     }
@@ -313,6 +395,6 @@ final class FrontendRuntime {
             bs.add(new EngineStatus.BackendStatus(s.backend(), s.healthy(), s.activeConnections(), s.lastError()));
         }
         return new EngineStatus.FrontendStatus(f.name(), f.source(), f.bind(), bound, state, error,
-                relays.size(), total.sum(), buffered, bs);
+                active.get(), total.sum(), buffered, bs);
     }
 }

@@ -60,6 +60,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final WriteBufferWaterMark waterMark;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final int maxReadBuffer;
+    private final List<dev.portico.api.Cidr> defaultAllow;
+    private final List<dev.portico.api.Cidr> defaultDeny;
+    private final int maxConnections;
+    private final java.util.concurrent.atomic.AtomicInteger globalActive = new java.util.concurrent.atomic.AtomicInteger();
     private final ScheduledExecutorService control;
     // Control thread only.
     private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
@@ -76,6 +80,9 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.allocator = b.allocator;
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
         this.maxReadBuffer = b.maxReadBuffer;
+        this.defaultAllow = List.copyOf(b.defaultAllow);
+        this.defaultDeny = List.copyOf(b.defaultDeny);
+        this.maxConnections = b.maxConnections;
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
@@ -103,6 +110,28 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     AddressResolverGroup<InetSocketAddress> resolver() {
         return resolver;
+    }
+
+    List<dev.portico.api.Cidr> defaultAllow() {
+        return defaultAllow;
+    }
+
+    List<dev.portico.api.Cidr> defaultDeny() {
+        return defaultDeny;
+    }
+
+    /** Counts a client against the engine-wide limit; returns why it is refused, or {@code null}. */
+    String acquireGlobal() {
+        int now = globalActive.incrementAndGet();
+        if (maxConnections > 0 && now > maxConnections) {
+            globalActive.decrementAndGet();
+            return "global connection limit of " + maxConnections + " reached";
+        }
+        return null;
+    }
+
+    void releaseGlobal() {
+        globalActive.decrementAndGet();
     }
 
     /** A per-channel read allocator that counts the bytes read. */
@@ -305,6 +334,9 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private int highWaterMark = 64 * 1024;
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 64 * 1024;
+        private List<dev.portico.api.Cidr> defaultAllow = List.of();
+        private List<dev.portico.api.Cidr> defaultDeny = List.of();
+        private int maxConnections;
 
         private Builder() {
         }
@@ -359,6 +391,27 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 throw new IllegalArgumentException("maxReadBuffer must be >= 1024");
             }
             maxReadBuffer = bytes;
+            return this;
+        }
+
+        /** Clients served by frontends without an allow list of their own (empty: everyone). */
+        public Builder defaultAllow(List<dev.portico.api.Cidr> value) {
+            defaultAllow = value;
+            return this;
+        }
+
+        /** Clients refused by every frontend, in addition to each frontend's deny list. */
+        public Builder defaultDeny(List<dev.portico.api.Cidr> value) {
+            defaultDeny = value;
+            return this;
+        }
+
+        /** The most client connections open at once over all frontends; 0 (default) for no limit. */
+        public Builder maxConnections(int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("maxConnections must be >= 0");
+            }
+            maxConnections = value;
             return this;
         }
 

@@ -48,6 +48,13 @@ final class Relay {
     long lastActivityNanos = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
 
+    // The client as the relay reports and forwards it: the TCP peer, or the address a trusted
+    // PROXY header stated.
+    private InetSocketAddress clientAddress;
+    private InetSocketAddress localAddress;
+    private boolean admitted;
+    private ScheduledFuture<?> headerTimer;
+
     Relay(FrontendRuntime frontend, Channel client) {
         this.frontend = frontend;
         this.client = client;
@@ -65,8 +72,84 @@ final class Relay {
         return backendReads == null ? 0 : backendReads.bytes();
     }
 
-    /** Client accepted (its channel is active and not reading yet): pick a backend and connect. */
-    void start() {
+    /**
+     * Client accepted (its channel is active and not reading yet): apply the limits, read a PROXY
+     * header if the listener expects one, apply the access lists, then pick a backend and connect.
+     * Nothing reaches a backend before all checks pass.
+     */
+    void accepted() {
+        clientAddress = (InetSocketAddress) client.remoteAddress();
+        localAddress = (InetSocketAddress) client.localAddress();
+        String full = frontend.acquire();
+        if (full != null) {
+            refuse(CloseReason.LIMIT, full);
+            return;
+        }
+        admitted = true;
+        var accept = frontend.config().acceptProxy();
+        if (!accept.enabled()) {
+            checkAccessAndStart();
+            return;
+        }
+        if (!frontend.trustedProxy(clientAddress)) {
+            refuse(CloseReason.DENIED, "not a trusted PROXY protocol sender");
+            return;
+        }
+        ProxyHeaders.expect(this);
+        headerTimer = client.eventLoop().schedule(
+                () -> refuse(CloseReason.BAD_PROXY_HEADER, "no PROXY header within " + accept.headerTimeout().toMillis()
+                        + " ms"), accept.headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        client.config().setAutoRead(true);
+    }
+
+    /** A valid PROXY header: from now on the client is the one it names. */
+    void proxyHeader(io.netty.handler.codec.haproxy.HAProxyMessage m) {
+        if (closed) {
+            return;
+        }
+        headerTimer.cancel(false);
+        client.config().setAutoRead(false);
+        if (m.command() == io.netty.handler.codec.haproxy.HAProxyCommand.PROXY && m.sourceAddress() != null) {
+            try {
+                clientAddress = new InetSocketAddress(java.net.InetAddress.getByName(m.sourceAddress()), m.sourcePort());
+                localAddress = new InetSocketAddress(java.net.InetAddress.getByName(m.destinationAddress()),
+                        m.destinationPort());
+            } catch (java.net.UnknownHostException e) {
+                // The decoder only accepts literals, so this does not happen; refuse if it does.
+                refuse(CloseReason.BAD_PROXY_HEADER, "bad address in PROXY header: " + e.getMessage());
+                return;
+            }
+        }
+        checkAccessAndStart();
+    }
+
+    private void checkAccessAndStart() {
+        String denied = frontend.denied(clientAddress);
+        if (denied != null) {
+            refuse(CloseReason.DENIED, denied);
+            return;
+        }
+        start();
+    }
+
+    /** Ends a connection that never reached a backend, and says why. */
+    void refuse(CloseReason reason, String why) {
+        if (closed) {
+            return;
+        }
+        frontend.refused(this, why);
+        close(reason);
+    }
+
+    InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    boolean admitted() {
+        return admitted;
+    }
+
+    private void start() {
         frontend.relayOpened(this);
         scheduleIdle(frontend.config().idleTimeout().toNanos());
         connectNext();
@@ -89,14 +172,17 @@ final class Relay {
             close(CloseReason.NO_BACKEND);
             return;
         }
-        Balancer balancer = frontend.balancer();
-        int i = balancer.pick(usable, (InetSocketAddress) client.remoteAddress());
-        if (i < 0) {
-            frontend.noBackend(this, attempts == 0);
-            close(CloseReason.NO_BACKEND);
-            return;
+        BackendState chosen = attempts == 0 ? frontend.affinityFor(clientAddress, usable) : null;
+        if (chosen == null) {
+            Balancer balancer = frontend.balancer();
+            int i = balancer.pick(usable, clientAddress);
+            if (i < 0) {
+                frontend.noBackend(this, attempts == 0);
+                close(CloseReason.NO_BACKEND);
+                return;
+            }
+            chosen = usable.get(i);
         }
-        BackendState chosen = usable.get(i);
         attempts++;
         target = chosen;
         chosen.active.incrementAndGet();
@@ -107,7 +193,8 @@ final class Relay {
                 .handler(new RelayHandler(this, false));
         ChannelFuture f = b.connect(chosen.address());
         backend = f.channel();
-        f.addListener(done -> connected(chosen, f));
+        BackendState picked = chosen;
+        f.addListener(done -> connected(picked, f));
     }
 
     private void connected(BackendState chosen, ChannelFuture f) {
@@ -117,7 +204,12 @@ final class Relay {
                 return;
             }
             backendReady = true;
+            frontend.remember(clientAddress, chosen);
             frontend.engine().events().onConnectionOpened(info());
+            var pp = frontend.config().sendProxy();
+            if (pp != dev.portico.api.ProxyProtocol.OFF) {
+                ProxyHeaders.send(backend, pp, clientAddress, localAddress);
+            }
             if (early != null) {
                 Object m;
                 while ((m = early.poll()) != null) {
@@ -225,7 +317,7 @@ final class Relay {
             return;
         }
         log.debug("frontend {}: closing {} ({}), {} bytes from client, {} to client", frontend.name(),
-                client.remoteAddress(), why, fromClient(), toClient());
+                clientAddress, why, fromClient(), toClient());
         closed = true;
         if (reason == null || why == CloseReason.RESET || why == CloseReason.IDLE_TIMEOUT
                 || why == CloseReason.SHUTDOWN || why == CloseReason.NO_BACKEND) {
@@ -233,6 +325,9 @@ final class Relay {
         }
         if (idleTimer != null) {
             idleTimer.cancel(false);
+        }
+        if (headerTimer != null) {
+            headerTimer.cancel(false);
         }
         client.close();
         if (backend != null) {
@@ -253,7 +348,7 @@ final class Relay {
     }
 
     ConnectionInfo info() {
-        return new ConnectionInfo(frontend.name(), (InetSocketAddress) client.remoteAddress(),
+        return new ConnectionInfo(frontend.name(), clientAddress,
                 target == null ? null : target.backend(), openedAt);
     }
 
@@ -268,7 +363,7 @@ final class Relay {
         long timeout = frontend.config().idleTimeout().toNanos();
         long idle = System.nanoTime() - lastActivityNanos;
         if (idle >= timeout) {
-            log.debug("frontend {}: closing {} after {} ms idle", frontend.name(), client.remoteAddress(),
+            log.debug("frontend {}: closing {} after {} ms idle", frontend.name(), clientAddress,
                     TimeUnit.NANOSECONDS.toMillis(idle));
             close(CloseReason.IDLE_TIMEOUT);
         } else {

@@ -26,7 +26,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (clientSide) {
-            relay.start();
+            relay.accepted();
         }
         ctx.fireChannelActive();
     }
