@@ -198,6 +198,12 @@ final class Relay {
     }
 
     private void connected(BackendState chosen, ChannelFuture f) {
+        if (!client.eventLoop().inEventLoop()) {
+            // A channel that could not even be created (no file descriptor left) fails on
+            // another thread; this state belongs to the client's event loop.
+            client.eventLoop().execute(() -> connected(chosen, f));
+            return;
+        }
         if (f.isSuccess()) {
             if (closed) {
                 f.channel().close();
@@ -235,6 +241,13 @@ final class Relay {
         backend = null;
         target = null;
         String why = NettyErrors.describe(f.cause());
+        if (f.cause() instanceof io.netty.channel.ChannelException) {
+            // A local shortage (descriptors, memory), not the backend's fault: keep it up.
+            log.warn("frontend {}: cannot open a connection to {}: {}", frontend.name(), chosen.backend().address(),
+                    why);
+            close(CloseReason.NO_BACKEND);
+            return;
+        }
         frontend.connectFailed(chosen, why);
         if (tried == null) {
             tried = new ArrayList<>(Frontend.MAX_CONNECT_ATTEMPTS);
