@@ -159,7 +159,9 @@ public final class SourceCoordinator implements AutoCloseable {
 
         @Override
         public void onRecovered(String source, String place) {
-            lastErrors.computeIfPresent(name, (k, v) -> v.place().equals(place) || place == null ? null : v);
+            // A file recovers as a whole: its errors are placed at path:line:column.
+            lastErrors.computeIfPresent(name, (k, v) -> place == null || v.place().equals(place)
+                    || v.place().startsWith(place + ":") ? null : v);
         }
     }
 }

@@ -1,0 +1,23 @@
+package dev.portico.discovery.file;
+
+/**
+ * What is wrong in a config file and where, printed as a compiler does:
+ * {@code /etc/portico/a.yaml:12:5: unknown key 'healthIntreval' (did you mean 'healthInterval'?)}.
+ *
+ * @param file    the file as it was named (a directory entry as directory/name)
+ * @param line    1-based line, 0 when the problem concerns the whole file
+ * @param column  1-based column, 0 when the problem concerns the whole file
+ * @param message what is wrong, readable on its own
+ */
+public record ConfigProblem(String file, int line, int column, String message) {
+
+    /** {@code file:line:column}, or just the file when no line applies. */
+    public String place() {
+        return line <= 0 ? file : file + ":" + line + ":" + column;
+    }
+
+    @Override
+    public String toString() {
+        return place() + ": " + message;
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * YAML files as a {@link dev.portico.api.BackendSource}: {@link dev.portico.discovery.file.FileBackendSource}
+ * reads l4proxy's v1 format unchanged plus Portico's extensions, rejects a bad file whole with
+ * {@code file:line:column} messages while its last good version keeps serving, and reloads files and
+ * directories (ConfigMap volumes included) live, within a second of a change.
+ */
+package dev.portico.discovery.file;

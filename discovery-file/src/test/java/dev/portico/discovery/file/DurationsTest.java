@@ -1,0 +1,52 @@
+package dev.portico.discovery.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.portico.api.InvalidConfigException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class DurationsTest {
+
+    @Test
+    void acceptsSecondsAndUnitsAndGoStyleCombinations() {
+        assertThat(Durations.parse("5")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Durations.parse("5s")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("1m")).isEqualTo(Duration.ofMinutes(1));
+        assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.parse("1m30s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.parse("1h0m0s")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(Durations.parse("0s")).isEqualTo(Duration.ZERO);
+        assertThat(Durations.parse(" 0 ")).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void rejectsNegativesGarbageAndOtherUnitsListingTheAcceptedForms() {
+        for (String bad : new String[] {"-5s", "-1", "soon", "5 s", "s", "1.s", "", "1m30", "5x"}) {
+            assertThatThrownBy(() -> Durations.parse(bad)).as(bad)
+                    .isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining(Durations.FORMS);
+        }
+        assertThatThrownBy(() -> Durations.parse("100ns")).hasMessageContaining("unknown unit 'ns' (units: ms, s, m, h)");
+        assertThatThrownBy(() -> Durations.parse("2d")).hasMessageContaining("unknown unit 'd'");
+        assertThatThrownBy(() -> Durations.parse("-5s")).hasMessageContaining("negative");
+        assertThatThrownBy(() -> Durations.parse("99999999999h")).hasMessageContaining("too long");
+    }
+
+    @Test
+    void formatsTheWayItParses() {
+        for (String s : new String[] {"1h", "1m30s", "250ms", "5s", "1h1m1s1ms", "0s"}) {
+            assertThat(Durations.format(Durations.parse(s))).isEqualTo(s);
+        }
+    }
+
+    @Test
+    void typoDistanceFindsTranspositions() {
+        assertThat(Keys.closest("healthIntreval", java.util.List.of("bind", "healthInterval", "health")))
+                .isEqualTo("healthInterval");
+        assertThat(Keys.closest("color", java.util.List.of("bind", "backends"))).isNull();
+    }
+}
