@@ -1,0 +1,166 @@
+package dev.portico.discovery.kubernetes;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.portico.api.Backend;
+import dev.portico.api.BindAddress;
+import dev.portico.api.Frontend;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes frontends as an l4proxy v1 configuration file, the format service-announcer writes and
+ * l4proxy (and Portico's file source) read. Only what that format carries is written: bind,
+ * backends, health interval in whole seconds and the idle timeout; the other settings stay
+ * Portico's. Output is deterministic (frontends by port then bind, backends by address), so an
+ * unchanged cluster gives an unchanged file, and the file is replaced atomically only when its
+ * content changes, so a watching l4proxy or Portico reloads once per real change.
+ */
+public final class L4ProxyYamlWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(L4ProxyYamlWriter.class);
+    private static final Set<PosixFilePermission> NEW_FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-r--r--");
+
+    private final YAMLMapper mapper = new YAMLMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .build());
+
+    /**
+     * The file's content. Of several frontends on one bind address, only the first is written, as
+     * l4proxy would otherwise fail to start; list them oldest first to keep the one that is served.
+     */
+    public String render(List<Frontend> frontends) {
+        Map<BindAddress, Frontend> byBind = new LinkedHashMap<>();
+        for (Frontend f : frontends) {
+            byBind.putIfAbsent(f.bind(), f);
+        }
+        List<Frontend> sorted = new ArrayList<>(byBind.values());
+        sorted.sort(Comparator.comparingInt((Frontend f) -> f.bind().port()).thenComparing(f -> f.bind().toString()));
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("apiVersion", "v1");
+        ArrayNode list = root.putArray("frontends");
+        for (Frontend f : sorted) {
+            ObjectNode fe = list.addObject();
+            fe.put("bind", f.bind().toString());
+            ArrayNode backends = fe.putArray("backends");
+            f.backends().stream().map(Backend::address).sorted().forEach(a -> backends.addObject().put("address", a));
+            fe.put("healthInterval", healthIntervalSeconds(f.health().interval()));
+            fe.put("timeout", f.idleTimeout().equals(Frontend.DEFAULT_IDLE_TIMEOUT) ? "0s" : goDuration(f.idleTimeout()));
+        }
+        try {
+            return mapper.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot render YAML", e); // a tree of strings and numbers always renders
+        }
+    }
+
+    /**
+     * Writes the file if its content would change: the new content goes to a temporary file in
+     * the same directory, which then replaces the old one in one rename. An existing file's
+     * permissions are kept; a new one is {@code rw-r--r--}.
+     *
+     * @return whether the file was written
+     */
+    public boolean write(Path file, List<Frontend> frontends) throws IOException {
+        byte[] content = render(frontends).getBytes(StandardCharsets.UTF_8);
+        if (Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), content)) {
+            return false;
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true); // the rename must never expose a file whose bytes are not on disk
+            }
+            PosixFileAttributeView posix = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+            if (posix != null) {
+                posix.setPermissions(Files.exists(file) ? Files.getPosixFilePermissions(file) : NEW_FILE_PERMISSIONS);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        LOG.info("wrote {} ({} frontends)", file, frontends.size());
+        return true;
+    }
+
+    /** l4proxy's health interval is whole seconds; a shorter interval rounds up to one. */
+    static int healthIntervalSeconds(Duration interval) {
+        long ms = interval.toMillis();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (ms + 999) / 1000));
+    }
+
+    /** A duration as Go's {@code time.Duration.String()} writes it: {@code 1h0m0s}, {@code 1m30s}, {@code 250ms}. */
+    static String goDuration(Duration d) {
+        long ns = d.toNanos();
+        if (ns == 0) {
+            return "0s";
+        }
+        StringBuilder sb = new StringBuilder();
+        if (ns < 0) {
+            sb.append('-');
+            ns = -ns;
+        }
+        if (ns < 1_000L) {
+            return sb.append(ns).append("ns").toString();
+        }
+        if (ns < 1_000_000L) {
+            return sb.append(fraction(ns, 1_000L)).append("µs").toString();
+        }
+        if (ns < 1_000_000_000L) {
+            return sb.append(fraction(ns, 1_000_000L)).append("ms").toString();
+        }
+        long hours = ns / 3_600_000_000_000L;
+        long rest = ns % 3_600_000_000_000L;
+        long minutes = rest / 60_000_000_000L;
+        long secondsNs = rest % 60_000_000_000L;
+        if (hours > 0) {
+            sb.append(hours).append('h');
+        }
+        if (hours > 0 || minutes > 0) {
+            sb.append(minutes).append('m');
+        }
+        return sb.append(fraction(secondsNs, 1_000_000_000L)).append('s').toString();
+    }
+
+    /** {@code value/unit} with the fraction Go prints: no trailing zeros, no point when whole. */
+    private static String fraction(long value, long unit) {
+        long whole = value / unit;
+        long frac = value % unit;
+        if (frac == 0) {
+            return Long.toString(whole);
+        }
+        String digits = Long.toString(unit + frac).substring(1).replaceAll("0+$", "");
+        return whole + "." + digits;
+    }
+}

@@ -1,0 +1,199 @@
+package dev.portico.discovery.kubernetes;
+
+import dev.portico.api.Backend;
+import dev.portico.api.Frontend;
+import dev.portico.api.InvalidConfigException;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Turns one Service into the frontends it asks for, without I/O: for each TCP port and each
+ * exposure class, one frontend on that class's address and the port, whose backends are all the
+ * Service's load-balancer ingress addresses at the same port.
+ */
+public final class ServiceMapper {
+
+    /** Oldest first (creation time, then namespace/name): the order in which conflicts are won. */
+    public static final Comparator<Service> AGE_ORDER =
+            Comparator.comparing(ServiceMapper::createdAt).thenComparing(ServiceMapper::origin);
+
+    private final ExposureClasses classes;
+    private final String source;
+
+    /**
+     * @param classes where Services may be exposed
+     * @param source  the source name written into each frontend
+     */
+    public ServiceMapper(ExposureClasses classes, String source) {
+        this.classes = Objects.requireNonNull(classes, "classes");
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    /** What a Service maps to. */
+    public sealed interface Result permits Mapped, Ignored, Rejected {
+    }
+
+    /**
+     * The Service is served.
+     *
+     * @param frontends its frontends, port order then class order; empty when only non-TCP ports are left
+     * @param unserved  its ports that are not served ({@code port 53/UDP (dns)}), to report
+     */
+    public record Mapped(List<Frontend> frontends, List<String> unserved) implements Result {
+        public Mapped {
+            frontends = List.copyOf(frontends);
+            unserved = List.copyOf(unserved);
+        }
+    }
+
+    /**
+     * The Service is not for Portico (another type, no ingress yet, being deleted, no exposure class).
+     *
+     * @param reason why, for a debug log
+     */
+    public record Ignored(String reason) implements Result {
+    }
+
+    /**
+     * The Service asks for something invalid; its last good frontends should keep serving.
+     *
+     * @param origin  {@code namespace/name}
+     * @param problem what is wrong, naming the annotation
+     */
+    public record Rejected(String origin, String problem) implements Result {
+        /** {@code namespace/name: problem}. */
+        public String message() {
+            return origin + ": " + problem;
+        }
+    }
+
+    public Result map(Service service) {
+        ObjectMeta meta = service.getMetadata();
+        String origin = origin(service);
+        if (meta != null && meta.getDeletionTimestamp() != null && !meta.getDeletionTimestamp().isEmpty()) {
+            return new Ignored("being deleted");
+        }
+        String type = service.getSpec() == null ? null : service.getSpec().getType();
+        if (!"LoadBalancer".equals(type)) {
+            return new Ignored("type " + type + ", not LoadBalancer");
+        }
+        Annotations.Settings settings;
+        List<ExposureClasses.ExposureClass> chosen;
+        try {
+            settings = Annotations.parse(meta == null ? null : meta.getAnnotations());
+            chosen = classes.choose(meta == null ? null : meta.getLabels(), settings.exposure());
+        } catch (InvalidConfigException e) {
+            return new Rejected(origin, e.getMessage());
+        }
+        List<String> hosts = ingressHosts(service);
+        if (hosts.isEmpty()) {
+            return new Ignored("no load-balancer ingress address yet");
+        }
+        if (chosen.isEmpty()) {
+            return new Ignored("not exposed: no " + Annotations.EXPOSURE
+                    + " annotation, no exposure class selector matches, and there is no default class");
+        }
+        List<Frontend> frontends = new ArrayList<>();
+        List<String> unserved = new ArrayList<>();
+        List<ServicePort> ports = service.getSpec().getPorts() == null ? List.of() : service.getSpec().getPorts();
+        try {
+            for (ServicePort p : ports) {
+                if (p.getPort() == null) {
+                    continue;
+                }
+                String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
+                String label = p.getName() == null || p.getName().isEmpty() ? String.valueOf(p.getPort()) : p.getName();
+                if (!protocol.equals("TCP")) {
+                    unserved.add("port " + p.getPort() + "/" + protocol
+                            + (p.getName() == null || p.getName().isEmpty() ? "" : " (" + p.getName() + ")"));
+                    continue;
+                }
+                List<Backend> backends = new ArrayList<>();
+                for (String host : hosts) {
+                    backends.add(new Backend(host, p.getPort()));
+                }
+                for (ExposureClasses.ExposureClass c : chosen) {
+                    frontends.add(Frontend.builder(c.bindFor(p.getPort()))
+                            .name(origin + ":" + label + (c.name().equals(ExposureClasses.DEFAULT) ? "" : "@" + c.name()))
+                            .backends(backends)
+                            .health(settings.health())
+                            .idleTimeout(settings.idleTimeout())
+                            .connectTimeout(settings.connectTimeout())
+                            .balance(settings.balance())
+                            .source(source)
+                            .origin(origin)
+                            .build());
+                }
+            }
+        } catch (InvalidConfigException e) {
+            return new Rejected(origin, e.getMessage());
+        }
+        return new Mapped(frontends, unserved);
+    }
+
+    /** The ingress IPs, or host names for entries without one, in status order without repeats. */
+    static List<String> ingressHosts(Service service) {
+        Set<String> out = new LinkedHashSet<>();
+        if (service.getStatus() == null || service.getStatus().getLoadBalancer() == null
+                || service.getStatus().getLoadBalancer().getIngress() == null) {
+            return List.of();
+        }
+        for (LoadBalancerIngress ingress : service.getStatus().getLoadBalancer().getIngress()) {
+            if (ingress.getIp() != null && !ingress.getIp().isBlank()) {
+                out.add(ingress.getIp().strip());
+            } else if (ingress.getHostname() != null && !ingress.getHostname().isBlank()) {
+                // Kept as a name: the engine resolves it at connect time, so a changed DNS answer is followed.
+                out.add(ingress.getHostname().strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@code namespace/name}. */
+    public static String origin(Service service) {
+        ObjectMeta meta = service.getMetadata();
+        if (meta == null) {
+            return "?/?";
+        }
+        return (meta.getNamespace() == null ? "" : meta.getNamespace()) + "/" + meta.getName();
+    }
+
+    /** The creation time; a Service without one (not yet stored) counts as the newest. */
+    public static Instant createdAt(Service service) {
+        ObjectMeta meta = service.getMetadata();
+        String ts = meta == null ? null : meta.getCreationTimestamp();
+        if (ts == null || ts.isEmpty()) {
+            return Instant.MAX;
+        }
+        try {
+            return DateTimeFormatter.ISO_DATE_TIME.parse(ts, Instant::from);
+        } catch (DateTimeParseException e) {
+            return Instant.MAX; // not written by an API server; ordering it last is the safe choice
+        }
+    }
+
+    /** A key that tells a recreated Service from its predecessor: the UID, else namespace/name. */
+    public static String key(Service service) {
+        ObjectMeta meta = service.getMetadata();
+        return meta != null && meta.getUid() != null && !meta.getUid().isEmpty() ? meta.getUid() : origin(service);
+    }
+
+    static Map<String, String> labels(Service service) {
+        return service.getMetadata() == null || service.getMetadata().getLabels() == null ? Map.of()
+                : service.getMetadata().getLabels();
+    }
+}
