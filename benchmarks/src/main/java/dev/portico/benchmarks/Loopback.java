@@ -84,10 +84,12 @@ final class Loopback {
 
     /** An engine with one frontend on 127.0.0.1 forwarding to {@code backendPort}. */
     static NettyForwardingEngine engine(String transport, String allocator, int backendPort) {
-        NettyForwardingEngine engine = NettyForwardingEngine.builder()
-                .transport(Transport.fromName(transport))
-                .allocator(allocator(allocator))
-                .build();
+        return engine(NettyForwardingEngine.builder().transport(Transport.fromName(transport))
+                .allocator(allocator(allocator)), backendPort);
+    }
+
+    static NettyForwardingEngine engine(NettyForwardingEngine.Builder builder, int backendPort) {
+        NettyForwardingEngine engine = builder.build();
         engine.apply(DesiredState.of(Frontend.builder("127.0.0.1:0").name("bench")
                 .backend("127.0.0.1:" + backendPort)
                 .health(HealthCheck.DEFAULT.withEnabled(false))

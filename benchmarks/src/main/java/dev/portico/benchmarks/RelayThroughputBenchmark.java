@@ -42,6 +42,14 @@ public class RelayThroughputBenchmark {
     @Param({"1024", "16384", "131072"})
     public int chunk;
 
+    /** Largest buffer one socket read fills. */
+    @Param({"65536"})
+    public int readBuffer;
+
+    /** Write-queue high water mark per direction (the low mark is half of it). */
+    @Param({"65536"})
+    public int highWaterMark;
+
     private ServerSocket backend;
     private NettyForwardingEngine engine;
     private Socket client;
@@ -51,7 +59,11 @@ public class RelayThroughputBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         backend = Loopback.serve(Loopback::sink);
-        engine = Loopback.engine(transport, allocator, backend.getLocalPort());
+        engine = Loopback.engine(NettyForwardingEngine.builder()
+                .transport(dev.portico.netty.Transport.fromName(transport))
+                .allocator(Loopback.allocator(allocator))
+                .maxReadBuffer(readBuffer)
+                .writeBufferWaterMark(highWaterMark / 2, highWaterMark), backend.getLocalPort());
         client = Loopback.connect(Loopback.frontendAddress(engine));
         out = client.getOutputStream();
         buf = new byte[chunk];

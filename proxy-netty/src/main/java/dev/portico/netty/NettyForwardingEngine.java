@@ -333,7 +333,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private int lowWaterMark = 32 * 1024;
         private int highWaterMark = 64 * 1024;
         private Duration recheckInterval = Duration.ofSeconds(2);
-        private int maxReadBuffer = 64 * 1024;
+        private int maxReadBuffer = 256 * 1024;
         private List<dev.portico.api.Cidr> defaultAllow = List.of();
         private List<dev.portico.api.Cidr> defaultDeny = List.of();
         private int maxConnections;
@@ -385,7 +385,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             return this;
         }
 
-        /** The largest buffer one socket read may fill (default 64 KiB). */
+        /** The largest buffer one socket read may fill (default 256 KiB; the buffer grows to it only under bulk load). */
         public Builder maxReadBuffer(int bytes) {
             if (bytes < 1024) {
                 throw new IllegalArgumentException("maxReadBuffer must be >= 1024");

@@ -1,0 +1,115 @@
+package dev.portico.examples;
+
+import dev.portico.api.ApplyResult;
+import dev.portico.api.ApplyResult.Change;
+import dev.portico.api.Backend;
+import dev.portico.api.BindAddress;
+import dev.portico.api.CloseReason;
+import dev.portico.api.Conflict;
+import dev.portico.api.ConnectionInfo;
+import dev.portico.api.ProxyEvents;
+import dev.portico.api.SourceError;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+
+/**
+ * Turns engine and source events into log lines an operator can act on: one INFO line per change
+ * an apply made, WARN for a listener that cannot open and for conflicts, ERROR for configuration
+ * that was rejected ({@code place: message}, as a compiler prints it). Connection-level events go
+ * to the {@code conn} logger at DEBUG. Backend health changes are not repeated here: the engine
+ * logs them itself.
+ */
+final class LoggingEvents implements ProxyEvents {
+
+    private final Logger log;
+    private final Logger conn = Logging.logger("conn");
+    private final CountDownLatch firstApply = new CountDownLatch(1);
+
+    /** @param log where configuration messages go ({@code portico.router}, {@code portico.demo}) */
+    LoggingEvents(Logger log) {
+        this.log = log;
+    }
+
+    /** Waits until the first desired state has been applied; false if that did not happen in time. */
+    boolean awaitFirstApply(Duration timeout) throws InterruptedException {
+        return firstApply.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onConfigApplied(ApplyResult result) {
+        if (result.changes().isEmpty()) {
+            log.debug("configuration applied: nothing changed");
+        }
+        for (Change c : result.changes()) {
+            String fe = label(c.frontend(), c.bind());
+            switch (c.kind()) {
+                case LISTENER_OPENED -> log.info("frontend {}: listening on {}", fe, address(c.detail()));
+                case LISTENER_CLOSED -> log.info("frontend {}: stopped listening ({})", fe, c.detail());
+                case BACKEND_ADDED -> log.info("frontend {}: backend {} added", fe, c.detail());
+                case BACKEND_REMOVED -> log.info("frontend {}: backend {} removed", fe, c.detail());
+                case BACKEND_UPDATED -> log.info("frontend {}: backend {} updated", fe, c.detail());
+                case SETTINGS_CHANGED -> log.info("frontend {}: settings changed: {}", fe, c.detail());
+                default -> log.info("{}", c);
+            }
+        }
+        // result.failures() were each reported through onListenerFailed already.
+        firstApply.countDown();
+    }
+
+    @Override
+    public void onListenerFailed(String frontend, BindAddress bind, String reason) {
+        log.warn("frontend {}: cannot listen on {}: {}", label(frontend, bind), bind, reason);
+    }
+
+    @Override
+    public void onConfigRejected(SourceError error) {
+        log.error("{}", error);
+    }
+
+    @Override
+    public void onConflict(Conflict conflict) {
+        log.warn("conflict: {}", conflict);
+    }
+
+    @Override
+    public void onConnectionOpened(ConnectionInfo c) {
+        if (conn.isDebugEnabled()) {
+            conn.debug("frontend {}: {} connected to {}", c.frontend(), address(String.valueOf(c.client())),
+                    c.backend() == null ? "-" : c.backend().address());
+        }
+    }
+
+    @Override
+    public void onConnectionClosed(ConnectionInfo c, long bytesFromClient, long bytesToClient, long durationMillis,
+                                   CloseReason reason) {
+        if (conn.isDebugEnabled()) {
+            conn.debug("frontend {}: {} closed ({}) after {} ms, {} bytes in, {} bytes out", c.frontend(),
+                    address(String.valueOf(c.client())), reason.name().toLowerCase(java.util.Locale.ROOT),
+                    durationMillis, bytesFromClient, bytesToClient);
+        }
+    }
+
+    @Override
+    public void onConnectFailed(String frontend, Backend backend, String reason) {
+        conn.debug("frontend {}: connect to {} failed: {}", frontend, backend.address(), reason);
+    }
+
+    @Override
+    public void onConnectionRefused(String frontend, InetSocketAddress client, String reason) {
+        conn.debug("frontend {}: refused {}: {}", frontend, address(String.valueOf(client)), reason);
+    }
+
+    /** {@code web (:443)}, or just the bind when the frontend has no name of its own. */
+    private static String label(String frontend, BindAddress bind) {
+        String b = String.valueOf(bind);
+        return frontend.equals(b) ? b : frontend + " (" + b + ")";
+    }
+
+    /** {@code InetSocketAddress.toString()} without the empty host-name part: {@code 127.0.0.1:1313}. */
+    private static String address(String socketAddress) {
+        return socketAddress.startsWith("/") ? socketAddress.substring(1) : socketAddress;
+    }
+}

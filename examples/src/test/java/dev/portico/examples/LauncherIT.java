@@ -1,0 +1,103 @@
+package dev.portico.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher jar's command line: exit codes, messages, {@code --version}, the demo, the embedding example. */
+class LauncherIT {
+
+    private static final Duration EXIT = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    final Launchers launchers = new Launchers();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void routerWithoutConfigExitsTwoSayingWhatToDo() throws Exception {
+        Launchers.Launched p = launchers.portico("router");
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains("no configuration", "-c FILE", "portico demo");
+    }
+
+    @Test
+    void routerWhoseOnlyFileIsMissingExitsTwoNamingTheFile() throws Exception {
+        Path missing = dir.resolve("missing.yaml");
+        Launchers.Launched p = launchers.portico("router", "-c", missing.toString());
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains(missing + ": does not exist", "no usable configuration");
+    }
+
+    @Test
+    void routerWithAnEmptyConfigDirectoryExitsTwo() throws Exception {
+        Launchers.Launched p = launchers.portico("router", "-c", dir.toString());
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains("no usable configuration", dir + " defines no frontend");
+    }
+
+    @Test
+    void versionPrintsTheProjectVersion() throws Exception {
+        Launchers.Launched p = launchers.portico("--version");
+        assertThat(p.exitCode(EXIT)).isZero();
+        assertThat(p.stdout()).contains("portico " + System.getProperty("portico.version"));
+    }
+
+    @Test
+    void helpListsTheCommands() throws Exception {
+        Launchers.Launched p = launchers.portico("--help");
+        assertThat(p.exitCode(EXIT)).isZero();
+        assertThat(p.stdout()).contains("router", "demo", "--verbose", "--quiet");
+    }
+
+    @Test
+    void badFlagExitsTwoNamingTheFlag() throws Exception {
+        Launchers.Launched p = launchers.portico("router", "-c", "x.yaml", "--transport", "carrier-pigeon");
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains("--transport", "carrier-pigeon", "nio");
+    }
+
+    @Test
+    void demoServesEchoOnTheGivenPortAndExitsZeroOnSigterm() throws Exception {
+        int port = Net.freePort();
+        Launchers.Launched demo = launchers.portico("demo", "--port", String.valueOf(port));
+        await().atMost(EXIT).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
+        try (Net.Conn c = Net.Conn.open(port)) {
+            assertThat(c.roundTrip("hello demo")).isEqualTo("hello demo");
+        }
+        assertThat(demo.stdout()).contains("nc 127.0.0.1 " + port);
+        assertThat(demo.terminate(EXIT)).isZero();
+    }
+
+    @Test
+    void demoOnATakenPortExitsOneSuggestingAnotherPort() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getByName(Net.HOST), 0));
+            Launchers.Launched demo = launchers.portico("demo", "--port", String.valueOf(taken.getLocalPort()));
+            assertThat(demo.exitCode(EXIT)).isEqualTo(1);
+            assertThat(demo.stderr()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort(), "--port");
+        }
+    }
+
+    @Test
+    void embeddingExampleForwardsToItsBackend() throws Exception {
+        try (NamedEchoServer backend = new NamedEchoServer("embedded")) {
+            int port = Net.freePort();
+            launchers.main("dev.portico.examples.EmbeddingExample", "127.0.0.1:" + port, backend.address());
+            await().atMost(EXIT).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
+            try (Net.Conn c = Net.Conn.open(port)) {
+                assertThat(c.readLine()).isEqualTo("embedded");
+                assertThat(c.roundTrip("from a library user")).isEqualTo("from a library user");
+            }
+        }
+    }
+}
