@@ -121,7 +121,8 @@ final class FrontendRuntime {
         state = EngineStatus.ListenerState.FAILED;
         error = reason;
         if (first) {
-            log.warn("frontend {}: cannot listen on {}: {}", name(), config.bind(), reason);
+            // Reported through the event; the application decides how loud to be.
+            log.debug("frontend {}: cannot listen on {}: {}", name(), config.bind(), reason);
             engine.events().onListenerFailed(name(), config.bind(), reason);
         }
         return reason;

@@ -205,7 +205,7 @@ final class ConfigFileSet {
         }
         if (f.candidate.explicit()) {
             f.failing = true;
-            log.warn("{} does not exist; waiting for it to appear", f.display());
+            log.debug("{} does not exist; waiting for it to appear", f.display());
             reporter.error(f.display(), "does not exist; waiting for it to appear");
         } else if (f.failing) {
             f.failing = false;
