@@ -120,6 +120,48 @@ class RelayTest extends EngineTestSupport {
 
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void largeAnswerToAHalfClosedClientArrivesWhole(String transport) throws Exception {
+        // An HTTP/1.0-style client sends its request and EOF, then reads a large answer slowly:
+        // the proxy must keep writing to a client whose input side it has already seen close.
+        int size = 16 * MIB;
+        try (TestServer backend = new TestServer(s -> {
+            s.getInputStream().readAllBytes();
+            sendRandom(s.getOutputStream(), s, 7, size);
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("big", backend.address()).build());
+            try (Socket client = connect(engine, "big")) {
+                client.setReceiveBufferSize(32 * 1024);
+                client.getOutputStream().write("GET /big HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                Random r = new Random(7);
+                byte[] buf = new byte[4096];
+                long got = 0;
+                int n;
+                while ((n = client.getInputStream().read(buf)) >= 0) {
+                    md.update(buf, 0, n);
+                    got += n;
+                }
+                assertThat(got).isEqualTo(size);
+                MessageDigest expected = MessageDigest.getInstance("SHA-256");
+                byte[] chunk = new byte[64 * 1024];
+                int left = size;
+                while (left > 0) {
+                    int k = Math.min(left, chunk.length - r.nextInt(1000));
+                    r.nextBytes(chunk);
+                    expected.update(chunk, 0, k);
+                    left -= k;
+                }
+                assertThat(md.digest()).isEqualTo(expected.digest());
+            }
+            awaitTrue(() -> closes.size() == 1);
+            assertThat(closes).containsExactly(CloseReason.CLIENT_CLOSED);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void halfCloseFromBackendIsPropagated(String transport) throws Exception {
         CompletableFuture<String> lateRequest = new CompletableFuture<>();
         try (TestServer backend = new TestServer(s -> {
