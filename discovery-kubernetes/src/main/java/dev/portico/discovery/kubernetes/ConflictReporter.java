@@ -97,7 +97,7 @@ final class ConflictReporter implements AutoCloseable {
                     + (winnerService == null ? "" : " (created " + ServiceMapper.createdAt(winnerService) + ")")
                     + (tie ? ", created in the same second and first in namespace/name order" : ", which is older")
                     + "; frontend " + f.name() + " is not served";
-            LOG.warn("{}: {}", f.origin(), message);
+            LOG.debug("{}: {}", f.origin(), message); // reported to the listener, which logs it
             errors.accept(new SourceError(source, f.origin(), message));
             if (loserService != null) {
                 postEvent(loserService, message);

@@ -97,7 +97,8 @@ final class ConnectionMonitor {
                     : refused(failure) ? "the Kubernetes API at " + apiUrl + " refuses to list Services ("
                     + reason(failure) + "); grant get, list and watch on services; retrying"
                     : "cannot reach the Kubernetes API at " + apiUrl + ": " + reason(failure) + "; retrying";
-            LOG.warn("source {}: {}", source, message);
+            // The listener logs it (the launcher at ERROR); here only for debugging an embedding.
+            LOG.debug("source {}: {}", source, message);
             outageReported = true;
             errors.accept(new SourceError(source, apiUrl, message));
         }

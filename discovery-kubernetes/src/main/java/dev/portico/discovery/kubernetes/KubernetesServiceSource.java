@@ -443,6 +443,10 @@ public final class KubernetesServiceSource implements BackendSource {
                 } else {
                     config = Config.autoConfigure(context);
                 }
+                // The informers retry failed lists and watches themselves, with backoff; the HTTP
+                // client's own retries on top (10 by default, ~100 s in all) would only delay the
+                // report that the API server cannot be reached.
+                config.setRequestRetryBackoffLimit(0);
                 return new KubernetesClientBuilder().withConfig(config).build();
             } catch (KubernetesClientException e) {
                 throw new InvalidConfigException((kubeconfig == null ? "kubeconfig" : "--kubeconfig '" + kubeconfig + "'")

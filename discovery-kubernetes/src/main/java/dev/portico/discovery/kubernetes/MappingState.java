@@ -90,7 +90,7 @@ final class MappingState {
             nowUnserved.add(id);
             if (!unserved.contains(id)) {
                 String message = port + " is not served: Portico forwards TCP only";
-                LOG.warn("{}: {}", origin, message);
+                LOG.debug("{}: {}", origin, message); // reported to the listener, which logs it
                 reports.error(new SourceError(source, origin, message));
             }
         }
@@ -116,9 +116,10 @@ final class MappingState {
         }
         Problem p = new Problem(origin, r.problem());
         if (!p.equals(problems.put(key, p))) {
-            LOG.warn("{}; {}", r.message(), kept == null ? "it is not served"
-                    : "its last good configuration (" + kept.size() + " frontends) keeps serving");
-            reports.error(new SourceError(source, origin, r.problem()));
+            String outcome = kept == null ? "it is not served"
+                    : "its last good configuration (" + kept.size() + " frontends) keeps serving";
+            LOG.debug("{}; {}", r.message(), outcome); // reported to the listener, which logs it
+            reports.error(new SourceError(source, origin, r.problem() + "; " + outcome));
         }
     }
 

@@ -1,13 +1,16 @@
 package dev.portico.discovery.kubernetes;
 
 import dev.portico.api.Backend;
+import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.InvalidConfigException;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -24,12 +27,21 @@ import java.util.Set;
  * Turns one Service into the frontends it asks for, without I/O: for each TCP port and each
  * exposure class, one frontend on that class's address and the port, whose backends are all the
  * Service's load-balancer ingress addresses at the same port.
+ *
+ * <p>The frontends' settings come from the Service's {@link Annotations}, and from two of its own
+ * fields where the annotation is absent: {@code spec.loadBalancerSourceRanges} becomes the allow list
+ * and {@code spec.sessionAffinity: ClientIP} the client-IP affinity.
  */
 public final class ServiceMapper {
 
     /** Oldest first (creation time, then namespace/name): the order in which conflicts are won. */
     public static final Comparator<Service> AGE_ORDER =
             Comparator.comparing(ServiceMapper::createdAt).thenComparing(ServiceMapper::origin);
+
+    /** Kubernetes' own default for {@code spec.sessionAffinityConfig.clientIP.timeoutSeconds}: 10800 s. */
+    public static final Duration DEFAULT_SESSION_AFFINITY_TIMEOUT = Duration.ofSeconds(10_800);
+    static final String SOURCE_RANGES = "spec.loadBalancerSourceRanges";
+    static final String AFFINITY_TIMEOUT = "spec.sessionAffinityConfig.clientIP.timeoutSeconds";
 
     private final ExposureClasses classes;
     private final String source;
@@ -72,7 +84,7 @@ public final class ServiceMapper {
      * The Service asks for something invalid; its last good frontends should keep serving.
      *
      * @param origin  {@code namespace/name}
-     * @param problem what is wrong, naming the annotation
+     * @param problem what is wrong, naming the annotation or Service field
      */
     public record Rejected(String origin, String problem) implements Result {
         /** {@code namespace/name: problem}. */
@@ -93,9 +105,14 @@ public final class ServiceMapper {
         }
         Annotations.Settings settings;
         List<ExposureClasses.ExposureClass> chosen;
+        List<Cidr> allow;
+        Duration affinity;
         try {
             settings = Annotations.parse(meta == null ? null : meta.getAnnotations());
             chosen = classes.choose(meta == null ? null : meta.getLabels(), settings.exposure());
+            // An annotation replaces the Service field outright; the field is then not read at all.
+            allow = settings.allow() != null ? settings.allow() : sourceRanges(service.getSpec());
+            affinity = settings.affinity() != null ? settings.affinity() : sessionAffinity(service.getSpec());
         } catch (InvalidConfigException e) {
             return new Rejected(origin, e.getMessage());
         }
@@ -134,6 +151,12 @@ public final class ServiceMapper {
                             .idleTimeout(settings.idleTimeout())
                             .connectTimeout(settings.connectTimeout())
                             .balance(settings.balance())
+                            .sendProxy(settings.sendProxy())
+                            .acceptProxy(settings.acceptProxy())
+                            .allow(allow)
+                            .deny(settings.deny())
+                            .maxConnections(settings.maxConnections())
+                            .affinity(affinity)
                             .source(source)
                             .origin(origin)
                             .build());
@@ -143,6 +166,43 @@ public final class ServiceMapper {
             return new Rejected(origin, e.getMessage());
         }
         return new Mapped(frontends, unserved);
+    }
+
+    /**
+     * {@code spec.loadBalancerSourceRanges}, Kubernetes' "only these clients" list for a LoadBalancer
+     * Service, as an allow list; empty (no restriction) when the field is absent or empty.
+     *
+     * @throws InvalidConfigException naming the field and the bad range
+     */
+    static List<Cidr> sourceRanges(ServiceSpec spec) {
+        List<String> ranges = spec == null ? null : spec.getLoadBalancerSourceRanges();
+        if (ranges == null || ranges.isEmpty()) {
+            return List.of();
+        }
+        return AnnotationValues.networks(SOURCE_RANGES, ranges, false);
+    }
+
+    /**
+     * {@code spec.sessionAffinity: ClientIP} as a client-IP affinity with its timeout
+     * ({@code spec.sessionAffinityConfig.clientIP.timeoutSeconds}, Kubernetes' default when unset);
+     * {@link Duration#ZERO} for {@code None} or no value.
+     *
+     * @throws InvalidConfigException when the timeout is not positive (the API server forbids it; a
+     *                                Service from elsewhere may still carry it)
+     */
+    static Duration sessionAffinity(ServiceSpec spec) {
+        if (spec == null || !"ClientIP".equals(spec.getSessionAffinity())) {
+            return Duration.ZERO;
+        }
+        Integer seconds = spec.getSessionAffinityConfig() == null || spec.getSessionAffinityConfig().getClientIP() == null
+                ? null : spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+        if (seconds == null) {
+            return DEFAULT_SESSION_AFFINITY_TIMEOUT;
+        }
+        if (seconds < 1) {
+            throw new InvalidConfigException(AFFINITY_TIMEOUT + ": " + seconds + " must be at least 1 (seconds)");
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     /** The ingress IPs, or host names for entries without one, in status order without repeats. */

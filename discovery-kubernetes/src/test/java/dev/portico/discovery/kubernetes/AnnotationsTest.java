@@ -1,9 +1,12 @@
 package dev.portico.discovery.kubernetes;
 
+import dev.portico.api.AcceptProxy;
 import dev.portico.api.BalancePolicy;
+import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.InvalidConfigException;
+import dev.portico.api.ProxyProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,6 +41,12 @@ class AnnotationsTest {
         assertThat(s.idleTimeout()).isEqualTo(Frontend.DEFAULT_IDLE_TIMEOUT);
         assertThat(s.connectTimeout()).isEqualTo(Frontend.DEFAULT_CONNECT_TIMEOUT);
         assertThat(s.balance()).isEqualTo(BalancePolicy.RANDOM);
+        assertThat(s.sendProxy()).isEqualTo(ProxyProtocol.OFF);
+        assertThat(s.acceptProxy()).isEqualTo(AcceptProxy.OFF);
+        assertThat(s.allow()).as("absent, so that spec.loadBalancerSourceRanges may apply").isNull();
+        assertThat(s.deny()).isEmpty();
+        assertThat(s.maxConnections()).isZero();
+        assertThat(s.affinity()).as("absent, so that spec.sessionAffinity may apply").isNull();
     }
 
     @Test
@@ -61,6 +70,63 @@ class AnnotationsTest {
     }
 
     @Test
+    void readsEveryOperatorSetting() {
+        Annotations.Settings s = Annotations.parse(Map.of(
+                Annotations.PROXY_PROTOCOL, "v2",
+                Annotations.ACCEPT_PROXY, "10.0.0.1/32, 192.168.1.0/24",
+                Annotations.ACCEPT_PROXY_TIMEOUT, "1500ms",
+                Annotations.ALLOW, "192.168.0.0/16,fd00::/8",
+                Annotations.DENY, " 192.168.1.66 ",
+                Annotations.MAX_CONNECTIONS, "500",
+                Annotations.AFFINITY, "3h",
+                Annotations.BALANCE, "source"));
+        assertThat(s.sendProxy()).isEqualTo(ProxyProtocol.V2);
+        assertThat(s.acceptProxy()).isEqualTo(AcceptProxy.from(
+                List.of(Cidr.parse("10.0.0.1/32"), Cidr.parse("192.168.1.0/24")), Duration.ofMillis(1500)));
+        assertThat(s.allow()).containsExactly(Cidr.parse("192.168.0.0/16"), Cidr.parse("fd00::/8"));
+        assertThat(s.deny()).containsExactly(Cidr.parse("192.168.1.66/32"));
+        assertThat(s.maxConnections()).isEqualTo(500);
+        assertThat(s.affinity()).isEqualTo(Duration.ofHours(3));
+        assertThat(s.balance()).isEqualTo(BalancePolicy.SOURCE_HASH);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"off, OFF", "v1, V1", "V2, V2", "' v1 ', V1"})
+    void readsEveryProxyProtocolVersion(String text, ProxyProtocol expected) {
+        assertThat(Annotations.parse(Map.of(Annotations.PROXY_PROTOCOL, text)).sendProxy()).isEqualTo(expected);
+    }
+
+    @Test
+    void acceptingProxyHeadersHasAThreeSecondHeaderTimeoutByDefault() {
+        AcceptProxy a = Annotations.parse(Map.of(Annotations.ACCEPT_PROXY, "10.0.0.1")).acceptProxy();
+        assertThat(a.enabled()).isTrue();
+        assertThat(a.trusted()).containsExactly(Cidr.parse("10.0.0.1/32"));
+        assertThat(a.headerTimeout()).isEqualTo(AcceptProxy.DEFAULT_HEADER_TIMEOUT).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void zeroMeansNoLimitAndNoAffinity() {
+        Annotations.Settings s = Annotations.parse(Map.of(Annotations.MAX_CONNECTIONS, "0", Annotations.AFFINITY, "0"));
+        assertThat(s.maxConnections()).isZero();
+        assertThat(s.affinity()).as("said, and said off: a sessionAffinity field no longer applies").isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"random", "roundrobin", "leastconn", "source"})
+    void acceptsEveryBalancePolicyByItsFileName(String name) {
+        assertThat(Annotations.parse(Map.of(Annotations.BALANCE, name)).balance())
+                .isEqualTo(BalancePolicy.fromConfigName(name));
+        assertThat(BalancePolicy.names()).contains(name);
+    }
+
+    @Test
+    void healthChecksCanBeTurnedOff() {
+        assertThat(Annotations.parse(Map.of(Annotations.HEALTH_ENABLED, "false")).health())
+                .isEqualTo(HealthCheck.DEFAULT.withEnabled(false));
+        assertThat(Annotations.parse(Map.of(Annotations.HEALTH_ENABLED, "True")).health()).isEqualTo(HealthCheck.DEFAULT);
+    }
+
+    @Test
     void porticosHealthIntervalWinsOverL4proxys() {
         Annotations.Settings s = Annotations.parse(Map.of(Annotations.L4PROXY_HEALTH_INTERVAL, "7",
                 Annotations.HEALTH_INTERVAL, "250ms"));
@@ -75,10 +141,26 @@ class AnnotationsTest {
             "l4proxy.e13.dev/health-interval | 0  | annotation l4proxy.e13.dev/health-interval: '0' must be at least 1",
             "portico.dev/health-rise     | 101   | annotation portico.dev/health-rise: '101' is out of range (1-100)",
             "portico.dev/health-initial  | maybe | annotation portico.dev/health-initial: 'maybe' is neither up nor down",
-            "portico.dev/balance         | fast  | annotation portico.dev/balance: 'fast' is not a balance policy (one of: random, roundrobin, leastconn",
+            "portico.dev/health-enabled  | off   | annotation portico.dev/health-enabled: 'off' is neither true nor false",
+            "portico.dev/balance         | fast  | annotation portico.dev/balance: 'fast' is not a balance policy (one of: random, roundrobin, leastconn, source)",
             "portico.dev/exposure        | a,,b  | annotation portico.dev/exposure: 'a,,b' has an empty class name",
             "portico.dev/balanse         | random | annotation portico.dev/balanse is not known to Portico (did you mean portico.dev/balance?)",
-            "portico.dev/weight          | 3     | annotation portico.dev/weight is not known to Portico; known: portico.dev/balance,",
+            "portico.dev/weight          | 3     | annotation portico.dev/weight is not known to Portico; known: portico.dev/accept-proxy,",
+            "portico.dev/proxy-protocol  | v3    | annotation portico.dev/proxy-protocol: unknown PROXY protocol version 'v3' (one of: off, v1, v2)",
+            "portico.dev/accept-proxy    | 10.0.0.1/33 | annotation portico.dev/accept-proxy: prefix /33 is out of range for 10.0.0.1 (0-32)",
+            "portico.dev/accept-proxy    | ' '   | annotation portico.dev/accept-proxy: is empty (write networks like 192.168.0.0/16,fd00::/8, or remove the annotation)",
+            "portico.dev/allow           | 192.168.0.0/16,lan | annotation portico.dev/allow: 'lan' is not an IP address or network (like 192.168.1.0/24 or fd00::/8)",
+            "portico.dev/allow           | 10.0.0.0/8 192.168.0.0/16 | annotation portico.dev/allow: '10.0.0.0/8 192.168.0.0/16': prefix '8 192.168.0.0/16' is not a number; separate networks with commas",
+            "portico.dev/allow           | 10.0.0.0/8,,fd00::/8 | annotation portico.dev/allow: has an empty entry",
+            "portico.dev/deny            | fd00::/129 | annotation portico.dev/deny: prefix /129 is out of range for fd00:0:0:0:0:0:0:0 (0-128)",
+            "portico.dev/deny            | 10.0.0.0/x | annotation portico.dev/deny: '10.0.0.0/x': prefix 'x' is not a number",
+            "portico.dev/max-connections | -1    | annotation portico.dev/max-connections: '-1' is not a whole number",
+            "portico.dev/max-connections | 500k  | annotation portico.dev/max-connections: '500k' is not a whole number",
+            "portico.dev/max-connections | 2147483648 | annotation portico.dev/max-connections: '2147483648' is too large (at most 2147483647)",
+            "portico.dev/affinity        | 3 hours | annotation portico.dev/affinity: '3 hours' is not a duration (",
+            "portico.dev/affinity        | -1h   | annotation portico.dev/affinity: '-1h' is not a duration (",
+            "portico.dev/max-connection  | 5     | annotation portico.dev/max-connection is not known to Portico (did you mean portico.dev/max-connections?)",
+            "portico.dev/proxyprotocol   | v1    | annotation portico.dev/proxyprotocol is not known to Portico (did you mean portico.dev/proxy-protocol?)",
     })
     void aBadAnnotationIsNamedWithItsValue(String key, String value, String message) {
         assertThatThrownBy(() -> Annotations.parse(Map.of(key, value)))
@@ -89,6 +171,22 @@ class AnnotationsTest {
     @Test
     void knowsItsKeys() {
         assertThat(Annotations.KNOWN).allSatisfy(k -> assertThat(k).startsWith(Annotations.PREFIX));
-        assertThat(List.copyOf(Annotations.KNOWN)).hasSize(9);
+        assertThat(List.copyOf(Annotations.KNOWN)).hasSize(17);
+    }
+
+    @Test
+    void aPositiveDurationAnnotationRefusesZeroWhereZeroMeansNothing() {
+        assertThatThrownBy(() -> Annotations.parse(Map.of(Annotations.ACCEPT_PROXY, "10.0.0.1",
+                Annotations.ACCEPT_PROXY_TIMEOUT, "0s")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("annotation portico.dev/accept-proxy-timeout: '0s' must be longer than zero");
+    }
+
+    @Test
+    void anAcceptProxyTimeoutWithoutTrustedNetworksIsAnError() {
+        assertThatThrownBy(() -> Annotations.parse(Map.of(Annotations.ACCEPT_PROXY_TIMEOUT, "1s")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("annotation portico.dev/accept-proxy-timeout: has no effect without portico.dev/accept-proxy "
+                        + "(the networks trusted to send PROXY headers)");
     }
 }

@@ -1,7 +1,9 @@
 package dev.portico.discovery.kubernetes;
 
 import dev.portico.api.BindAddress;
+import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
+import dev.portico.api.ProxyProtocol;
 import dev.portico.api.Snapshot;
 import dev.portico.discovery.kubernetes.KubernetesServiceSource.WatchState;
 import io.fabric8.kubernetes.api.model.Event;
@@ -248,6 +250,40 @@ class KubernetesServiceSourceTest {
     }
 
     @Test
+    void accessAndProxyProtocolAnnotationsArePublishedAndFollowTheirChanges() {
+        start(KubernetesServiceSource.builder());
+        Service s = lb("default", "ingress", List.of(443), "127.0.0.2");
+        s.getMetadata().setAnnotations(Map.of(Annotations.ALLOW, "192.168.0.0/16,fd00::/8",
+                Annotations.PROXY_PROTOCOL, "v2"));
+        s.getSpec().setLoadBalancerSourceRanges(List.of("192.168.1.0/24"));
+        create(s);
+        awaitSummary(":443 -> 127.0.0.2:443");
+        Frontend first = frontendOf("default/ingress");
+        assertThat(first.allow()).containsExactly(Cidr.parse("192.168.0.0/16"), Cidr.parse("fd00::/8"));
+        assertThat(first.sendProxy()).isEqualTo(ProxyProtocol.V2);
+
+        edit("default", "ingress", x -> {
+            x.getMetadata().setAnnotations(Map.of(Annotations.ALLOW, "10.0.0.0/8", Annotations.PROXY_PROTOCOL, "v1"));
+            return x;
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Frontend f = frontendOf("default/ingress");
+            assertThat(f.allow()).containsExactly(Cidr.parse("10.0.0.0/8"));
+            assertThat(f.sendProxy()).isEqualTo(ProxyProtocol.V1);
+        });
+
+        // without the annotation, the Service's own source ranges are the allow list
+        edit("default", "ingress", x -> {
+            x.getMetadata().setAnnotations(Map.of(Annotations.PROXY_PROTOCOL, "v1"));
+            return x;
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(frontendOf("default/ingress").allow())
+                .containsExactly(Cidr.parse("192.168.1.0/24")));
+        assertThat(listener.summary()).containsExactly(":443 -> 127.0.0.2:443");
+        assertThat(listener.errors).isEmpty();
+    }
+
+    @Test
     void anUnknownPorticoAnnotationIsNotSilentlyIgnored() {
         start(KubernetesServiceSource.builder());
         Service s = lb("default", "typo", List.of(80), "127.0.0.2");
@@ -359,7 +395,9 @@ class KubernetesServiceSourceTest {
                 .contains("the Kubernetes API at " + source.apiUrl() + " refuses to list Services (HTTP 403")
                 .contains("grant get, list and watch on services")));
         await().atMost(PATIENCE).until(source::isWatching);
-        assertThat(listener.last()).isEqualTo(new Snapshot("kubernetes", List.of()));
+        // the first snapshot follows the first list after the debounce, so it may come just after the state turns
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(listener.last()).isEqualTo(new Snapshot("kubernetes", List.of())));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(listener.recovered).contains(source.apiUrl()));
     }
 

@@ -1,10 +1,13 @@
 package dev.portico.discovery.kubernetes;
 
+import dev.portico.api.AcceptProxy;
 import dev.portico.api.Backend;
 import dev.portico.api.BalancePolicy;
 import dev.portico.api.BindAddress;
+import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.IpFamily;
+import dev.portico.api.ProxyProtocol;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -108,6 +111,136 @@ class ServiceMapperTest {
         assertThat(f.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(f.connectTimeout()).isEqualTo(Duration.ofMillis(250));
         assertThat(f.balance()).isEqualTo(BalancePolicy.LEAST_CONNECTIONS);
+    }
+
+    @Test
+    void operatorAnnotationsSetTheSettingsOfEveryFrontendOfTheService() {
+        Service s = annotated(service("web", "127.0.0.2").build(), Map.of(
+                Annotations.PROXY_PROTOCOL, "v1",
+                Annotations.ACCEPT_PROXY, "10.0.0.1/32,192.168.1.0/24",
+                Annotations.ACCEPT_PROXY_TIMEOUT, "2s",
+                Annotations.ALLOW, "192.168.0.0/16,fd00::/8",
+                Annotations.DENY, "192.168.1.66",
+                Annotations.MAX_CONNECTIONS, "500",
+                Annotations.AFFINITY, "3h",
+                Annotations.BALANCE, "source"));
+        List<Frontend> frontends = mapped(s).frontends();
+        assertThat(frontends).hasSize(2).allSatisfy(f -> {
+            assertThat(f.sendProxy()).isEqualTo(ProxyProtocol.V1);
+            assertThat(f.acceptProxy()).isEqualTo(AcceptProxy.from(
+                    List.of(Cidr.parse("10.0.0.1/32"), Cidr.parse("192.168.1.0/24")), Duration.ofSeconds(2)));
+            assertThat(f.allow()).containsExactly(Cidr.parse("192.168.0.0/16"), Cidr.parse("fd00::/8"));
+            assertThat(f.deny()).containsExactly(Cidr.parse("192.168.1.66/32"));
+            assertThat(f.maxConnections()).isEqualTo(500);
+            assertThat(f.affinity()).isEqualTo(Duration.ofHours(3));
+            assertThat(f.balance()).isEqualTo(BalancePolicy.SOURCE_HASH);
+        });
+    }
+
+    @Test
+    void withoutAnnotationsOrServiceFieldsTheOperatorSettingsAreOff() {
+        Frontend f = mapped(service("web", "127.0.0.2").build()).frontends().get(0);
+        assertThat(f.sendProxy()).isEqualTo(ProxyProtocol.OFF);
+        assertThat(f.acceptProxy()).isEqualTo(AcceptProxy.OFF);
+        assertThat(f.allow()).isEmpty();
+        assertThat(f.deny()).isEmpty();
+        assertThat(f.maxConnections()).isZero();
+        assertThat(f.affinity()).isZero();
+    }
+
+    @Test
+    void badOperatorAnnotationsRejectTheServiceNamingItTheAnnotationAndTheProblem() {
+        assertThat(mapper.map(annotated(service("web", "127.0.0.2").build(), Map.of(Annotations.ALLOW, "10.0.0.0/8,lan"))))
+                .isEqualTo(new ServiceMapper.Rejected("shop/web", "annotation portico.dev/allow: 'lan' is not an IP "
+                        + "address or network (like 192.168.1.0/24 or fd00::/8)"));
+        assertThat(mapper.map(annotated(service("web", "127.0.0.2").build(), Map.of(Annotations.PROXY_PROTOCOL, "v3"))))
+                .isEqualTo(new ServiceMapper.Rejected("shop/web", "annotation portico.dev/proxy-protocol: unknown PROXY "
+                        + "protocol version 'v3' (one of: off, v1, v2)"));
+        assertThat(((ServiceMapper.Rejected) mapper.map(annotated(service("web", "127.0.0.2").build(),
+                Map.of(Annotations.MAX_CONNECTIONS, "lots")))).message())
+                .isEqualTo("shop/web: annotation portico.dev/max-connections: 'lots' is not a whole number");
+    }
+
+    private static ServiceBuilder clientIpAffinity(String name, Integer timeoutSeconds) {
+        ServiceBuilder b = service(name, "127.0.0.2").editSpec().withSessionAffinity("ClientIP").endSpec();
+        return timeoutSeconds == null ? b : b.editSpec().withNewSessionAffinityConfig().withNewClientIP()
+                .withTimeoutSeconds(timeoutSeconds).endClientIP().endSessionAffinityConfig().endSpec();
+    }
+
+    @Test
+    void sessionAffinityClientIpBecomesAffinityWithItsTimeoutOrKubernetesDefault() {
+        assertThat(mapped(clientIpAffinity("web", 600).build()).frontends())
+                .allSatisfy(f -> assertThat(f.affinity()).isEqualTo(Duration.ofMinutes(10)));
+        assertThat(mapped(clientIpAffinity("web", null).build()).frontends())
+                .allSatisfy(f -> assertThat(f.affinity()).isEqualTo(Duration.ofSeconds(10_800))
+                        .isEqualTo(ServiceMapper.DEFAULT_SESSION_AFFINITY_TIMEOUT));
+        Service none = service("web", "127.0.0.2").editSpec().withSessionAffinity("None").withNewSessionAffinityConfig()
+                .withNewClientIP().withTimeoutSeconds(600).endClientIP().endSessionAffinityConfig().endSpec().build();
+        assertThat(mapped(none).frontends()).allSatisfy(f -> assertThat(f.affinity()).isZero());
+    }
+
+    @Test
+    void theAffinityAnnotationWinsOverSessionAffinityEvenToTurnItOff() {
+        assertThat(mapped(annotated(clientIpAffinity("web", 600).build(), Map.of(Annotations.AFFINITY, "30s")))
+                .frontends()).allSatisfy(f -> assertThat(f.affinity()).isEqualTo(Duration.ofSeconds(30)));
+        assertThat(mapped(annotated(clientIpAffinity("web", null).build(), Map.of(Annotations.AFFINITY, "0")))
+                .frontends()).allSatisfy(f -> assertThat(f.affinity()).isZero());
+        // the field is not read at all then, so a value the annotation replaces cannot reject the Service
+        assertThat(mapped(annotated(clientIpAffinity("web", 0).build(), Map.of(Annotations.AFFINITY, "1m")))
+                .frontends()).allSatisfy(f -> assertThat(f.affinity()).isEqualTo(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void aSessionAffinityTimeoutBelowOneSecondRejectsTheService() {
+        assertThat(mapper.map(clientIpAffinity("web", 0).build())).isEqualTo(new ServiceMapper.Rejected("shop/web",
+                "spec.sessionAffinityConfig.clientIP.timeoutSeconds: 0 must be at least 1 (seconds)"));
+    }
+
+    private static Service sourceRanges(Service s, String... ranges) {
+        s.getSpec().setLoadBalancerSourceRanges(new ArrayList<>(List.of(ranges)));
+        return s;
+    }
+
+    @Test
+    void loadBalancerSourceRangesBecomeTheAllowList() {
+        Service s = sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/24", " fd00::/8 ", "10.1.2.3/32");
+        assertThat(mapped(s).frontends()).hasSize(2).allSatisfy(f -> assertThat(f.allow()).containsExactly(
+                Cidr.parse("192.168.1.0/24"), Cidr.parse("fd00::/8"), Cidr.parse("10.1.2.3")));
+        assertThat(mapped(sourceRanges(service("web", "127.0.0.2").build())).frontends())
+                .allSatisfy(f -> assertThat(f.allow()).as("an empty list restricts nothing").isEmpty());
+    }
+
+    @Test
+    void theAllowAnnotationWinsOverLoadBalancerSourceRanges() {
+        Service s = annotated(sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/24"),
+                Map.of(Annotations.ALLOW, "10.0.0.0/8"));
+        assertThat(mapped(s).frontends()).allSatisfy(f -> assertThat(f.allow()).containsExactly(Cidr.parse("10.0.0.0/8")));
+        // replaced, so not read: a range the annotation overrides cannot reject the Service
+        Service bad = annotated(sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/33"),
+                Map.of(Annotations.ALLOW, "0.0.0.0/0,::/0"));
+        assertThat(mapped(bad).frontends()).allSatisfy(f -> assertThat(f.allow())
+                .containsExactly(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")));
+        // deny is separate and applies together with the source ranges
+        Service denied = annotated(sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/24"),
+                Map.of(Annotations.DENY, "192.168.1.66"));
+        assertThat(mapped(denied).frontends()).allSatisfy(f -> {
+            assertThat(f.allow()).containsExactly(Cidr.parse("192.168.1.0/24"));
+            assertThat(f.deny()).containsExactly(Cidr.parse("192.168.1.66"));
+        });
+    }
+
+    @Test
+    void aBadLoadBalancerSourceRangeRejectsTheServiceNamingItAndTheField() {
+        assertThat(mapper.map(sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/24", "192.168.2.0/33")))
+                .isEqualTo(new ServiceMapper.Rejected("shop/web",
+                        "spec.loadBalancerSourceRanges: prefix /33 is out of range for 192.168.2.0 (0-32)"));
+        assertThat(((ServiceMapper.Rejected) mapper.map(sourceRanges(service("lan").build(), "home-lan"))).message())
+                .as("reported before the load balancer has handed out an address, as a bad annotation is")
+                .isEqualTo("shop/lan: spec.loadBalancerSourceRanges: 'home-lan' is not an IP address or network "
+                        + "(like 192.168.1.0/24 or fd00::/8)");
+        assertThat(mapper.map(sourceRanges(service("web", "127.0.0.2").build(), "10.0.0.0/8", "")))
+                .isEqualTo(new ServiceMapper.Rejected("shop/web",
+                        "spec.loadBalancerSourceRanges: has an empty entry"));
     }
 
     @Test
