@@ -271,8 +271,10 @@ final class Relay {
 
     /** EOF from one side: flush what was read before it, then shut the other side's output. */
     void inputShutdown(boolean clientSide) {
-        log.debug("frontend {}: EOF from {} (from client {}, to client {})", frontend.name(),
-                clientSide ? "client" : "backend", fromClient(), toClient());
+        if (log.isDebugEnabled()) {
+            log.debug("frontend {}: EOF from {} (from client {}, to client {})", frontend.name(),
+                    clientSide ? "client" : "backend", fromClient(), toClient());
+        }
         if (clientSide) {
             clientEof = true;
         } else {
@@ -311,8 +313,10 @@ final class Relay {
         if (closed) {
             return;
         }
-        log.debug("frontend {}: {} side failed: {}", frontend.name(), clientSide ? "client" : "backend",
-                NettyErrors.describe(cause));
+        if (log.isDebugEnabled()) {
+            log.debug("frontend {}: {} side failed: {}", frontend.name(), clientSide ? "client" : "backend",
+                    NettyErrors.describe(cause));
+        }
         if (reason == null) {
             reason = CloseReason.RESET;
         }
@@ -329,8 +333,10 @@ final class Relay {
         if (closed) {
             return;
         }
-        log.debug("frontend {}: closing {} ({}), {} bytes from client, {} to client", frontend.name(),
-                clientAddress, why, fromClient(), toClient());
+        if (log.isDebugEnabled()) {
+            log.debug("frontend {}: closing {} ({}), {} bytes from client, {} to client", frontend.name(),
+                    clientAddress, why, fromClient(), toClient());
+        }
         closed = true;
         if (reason == null || why == CloseReason.RESET || why == CloseReason.IDLE_TIMEOUT
                 || why == CloseReason.SHUTDOWN || why == CloseReason.NO_BACKEND) {
