@@ -296,7 +296,11 @@ final class Relay {
 
     private void shutdownPeerOutput(Channel peer) {
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
-            if (flushed.isSuccess() && peer.isActive() && peer instanceof DuplexChannel d) {
+            if (clientEof && backendEof) {
+                // Both directions are done: closing sends the last FIN, a shutdown first would
+                // only cost a system call.
+                close(reason);
+            } else if (flushed.isSuccess() && peer.isActive() && peer instanceof DuplexChannel d) {
                 d.shutdownOutput().addListener(shut -> {
                     if (!shut.isSuccess() || (clientEof && backendEof)) {
                         close(reason);

@@ -266,16 +266,16 @@ class RelayTest extends EngineTestSupport {
             s.shutdownOutput();
         });
              NettyForwardingEngine engine = engineBuilder(transport)
-                     .writeBufferWaterMark(32 * 1024, 64 * 1024).build()) {
+                     .writeBufferWaterMark(32 * 1024, 64 * 1024).maxReadBuffer(256 * 1024).build()) {
             apply(engine, frontend("slow", backend.address()).build());
             try (Socket client = connect(engine, "slow")) {
                 client.setReceiveBufferSize(64 * 1024);
                 DataInputStream in = new DataInputStream(client.getInputStream());
                 in.readFully(new byte[1024]);
                 // The client now reads nothing. Once the proxy queues bytes for it, the client's
-                // socket is full; from then on the proxy must hold no more than its water mark plus
-                // one read for this connection, and the backend must be held back.
-                long bound = 64 * 1024 + 64 * 1024;
+                // socket is full; from then on the proxy must hold no more than its high water mark
+                // plus one read for this connection, and the backend must be held back.
+                long bound = 64 * 1024 + 256 * 1024;
                 awaitTrue(() -> status(engine, "slow").bufferedBytes() > 0);
                 AtomicLong maxBuffered = new AtomicLong();
                 org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(WAIT)
