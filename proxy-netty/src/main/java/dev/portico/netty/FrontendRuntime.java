@@ -1,5 +1,7 @@
 package dev.portico.netty;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.portico.api.ApplyResult.Change;
 import dev.portico.api.ApplyResult.ChangeKind;
 import dev.portico.api.Backend;
@@ -11,7 +13,9 @@ import dev.portico.api.Frontend;
 import dev.portico.api.UnresolvableBindException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +45,9 @@ final class FrontendRuntime {
     private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
     private final LongAdder total = new LongAdder();
     // Admitted client connections (including those still sending a PROXY header): the limit's count.
-    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
     private volatile AccessRules access;
-    private volatile com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, String> affinity;
+    private volatile Cache<InetAddress, String> affinity;
     private final HealthChecker health;
     // Control thread only (volatile for status readers).
     private volatile Channel server;
@@ -277,12 +282,12 @@ final class FrontendRuntime {
         engine.events().onBackendHealthChanged(name(), b.backend(), up, reason);
     }
 
-    private static com.github.benmanes.caffeine.cache.Cache<java.net.InetAddress, String> newAffinity(
-            java.time.Duration timeout) {
+    private static Cache<InetAddress, String> newAffinity(
+            Duration timeout) {
         if (timeout.isZero()) {
             return null;
         }
-        return com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+        return Caffeine.newBuilder()
                 .expireAfterAccess(timeout)
                 .maximumSize(AFFINITY_ENTRIES)
                 .build();

@@ -2,6 +2,7 @@ package dev.portico.netty;
 
 import dev.portico.api.HealthCheck;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -79,7 +80,7 @@ final class HealthChecker {
                 .handler(new ChannelInboundHandlerAdapter());
         boot.connect(b.address()).addListener(f -> {
             if (f.isSuccess()) {
-                ((io.netty.channel.ChannelFuture) f).channel().close();
+                ((ChannelFuture) f).channel().close();
             }
             if (!stopped && timers.containsKey(b)) {
                 frontend.probeResult(b, f.isSuccess(), f.isSuccess() ? null : NettyErrors.describe(f.cause()));

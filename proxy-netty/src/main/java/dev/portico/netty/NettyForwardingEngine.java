@@ -1,8 +1,9 @@
 package dev.portico.netty;
 
-import dev.portico.api.ApplyResult;
 import dev.portico.api.ApplyResult.Change;
 import dev.portico.api.ApplyResult.ChangeKind;
+import dev.portico.api.ApplyResult;
+import dev.portico.api.Cidr;
 import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.ForwardingEngine;
@@ -11,6 +12,7 @@ import dev.portico.api.ProxyEvents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -18,7 +20,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
@@ -29,12 +30,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,10 +63,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final WriteBufferWaterMark waterMark;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final int maxReadBuffer;
-    private final List<dev.portico.api.Cidr> defaultAllow;
-    private final List<dev.portico.api.Cidr> defaultDeny;
+    private final List<Cidr> defaultAllow;
+    private final List<Cidr> defaultDeny;
     private final int maxConnections;
-    private final java.util.concurrent.atomic.AtomicInteger globalActive = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger globalActive = new AtomicInteger();
     private final ScheduledExecutorService control;
     // Control thread only.
     private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
@@ -112,11 +115,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         return resolver;
     }
 
-    List<dev.portico.api.Cidr> defaultAllow() {
+    List<Cidr> defaultAllow() {
         return defaultAllow;
     }
 
-    List<dev.portico.api.Cidr> defaultDeny() {
+    List<Cidr> defaultDeny() {
         return defaultDeny;
     }
 
@@ -175,7 +178,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         return b;
     }
 
-    private <T> T onControl(java.util.concurrent.Callable<T> task) {
+    private <T> T onControl(Callable<T> task) {
         try {
             return control.submit(task).get();
         } catch (InterruptedException e) {
@@ -334,8 +337,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private int highWaterMark = 64 * 1024;
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 256 * 1024;
-        private List<dev.portico.api.Cidr> defaultAllow = List.of();
-        private List<dev.portico.api.Cidr> defaultDeny = List.of();
+        private List<Cidr> defaultAllow = List.of();
+        private List<Cidr> defaultDeny = List.of();
         private int maxConnections;
 
         private Builder() {
@@ -398,13 +401,13 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         }
 
         /** Clients served by frontends without an allow list of their own (empty: everyone). */
-        public Builder defaultAllow(List<dev.portico.api.Cidr> value) {
+        public Builder defaultAllow(List<Cidr> value) {
             defaultAllow = value;
             return this;
         }
 
         /** Clients refused by every frontend, in addition to each frontend's deny list. */
-        public Builder defaultDeny(List<dev.portico.api.Cidr> value) {
+        public Builder defaultDeny(List<Cidr> value) {
             defaultDeny = value;
             return this;
         }

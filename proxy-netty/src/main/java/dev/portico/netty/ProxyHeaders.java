@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.CloseReason;
 import dev.portico.api.ProxyProtocol;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -72,7 +73,7 @@ final class ProxyHeaders {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            relay.refuse(dev.portico.api.CloseReason.BAD_PROXY_HEADER,
+            relay.refuse(CloseReason.BAD_PROXY_HEADER,
                     "malformed PROXY header: " + NettyErrors.describe(cause));
         }
     }

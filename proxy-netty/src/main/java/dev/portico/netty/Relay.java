@@ -4,14 +4,22 @@ import dev.portico.api.Balancer;
 import dev.portico.api.CloseReason;
 import dev.portico.api.ConnectionInfo;
 import dev.portico.api.Frontend;
+import dev.portico.api.ProxyProtocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +51,7 @@ final class Relay {
     private boolean backendReady;
     // Bytes the client sent before the backend connected: epoll reads once on a peer's FIN even
     // while reading is paused, so a short request and its EOF can arrive early.
-    private java.util.ArrayDeque<Object> early;
+    private ArrayDeque<Object> early;
     private int attempts;
     long lastActivityNanos = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
@@ -103,18 +111,18 @@ final class Relay {
     }
 
     /** A valid PROXY header: from now on the client is the one it names. */
-    void proxyHeader(io.netty.handler.codec.haproxy.HAProxyMessage m) {
+    void proxyHeader(HAProxyMessage m) {
         if (closed) {
             return;
         }
         headerTimer.cancel(false);
         client.config().setAutoRead(false);
-        if (m.command() == io.netty.handler.codec.haproxy.HAProxyCommand.PROXY && m.sourceAddress() != null) {
+        if (m.command() == HAProxyCommand.PROXY && m.sourceAddress() != null) {
             try {
-                clientAddress = new InetSocketAddress(java.net.InetAddress.getByName(m.sourceAddress()), m.sourcePort());
-                localAddress = new InetSocketAddress(java.net.InetAddress.getByName(m.destinationAddress()),
+                clientAddress = new InetSocketAddress(InetAddress.getByName(m.sourceAddress()), m.sourcePort());
+                localAddress = new InetSocketAddress(InetAddress.getByName(m.destinationAddress()),
                         m.destinationPort());
-            } catch (java.net.UnknownHostException e) {
+            } catch (UnknownHostException e) {
                 // The decoder only accepts literals, so this does not happen; refuse if it does.
                 refuse(CloseReason.BAD_PROXY_HEADER, "bad address in PROXY header: " + e.getMessage());
                 return;
@@ -189,7 +197,7 @@ final class Relay {
         CountingRecvAllocator reads = frontend.engine().countingAllocator();
         backendReads = reads;
         Bootstrap b = frontend.engine().backendBootstrap(client.eventLoop(), cfg)
-                .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR, reads)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
                 .handler(new RelayHandler(this, false));
         ChannelFuture f = b.connect(chosen.address());
         backend = f.channel();
@@ -213,7 +221,7 @@ final class Relay {
             frontend.remember(clientAddress, chosen);
             frontend.engine().events().onConnectionOpened(info());
             var pp = frontend.config().sendProxy();
-            if (pp != dev.portico.api.ProxyProtocol.OFF) {
+            if (pp != ProxyProtocol.OFF) {
                 ProxyHeaders.send(backend, pp, clientAddress, localAddress);
             }
             if (early != null) {
@@ -241,7 +249,7 @@ final class Relay {
         backend = null;
         target = null;
         String why = NettyErrors.describe(f.cause());
-        if (f.cause() instanceof io.netty.channel.ChannelException) {
+        if (f.cause() instanceof ChannelException) {
             // A local shortage (descriptors, memory), not the backend's fault: keep it up.
             log.warn("frontend {}: cannot open a connection to {}: {}", frontend.name(), chosen.backend().address(),
                     why);
@@ -264,7 +272,7 @@ final class Relay {
     /** Keeps what the client sent before the backend connected (at most one read batch). */
     void holdEarly(Object msg) {
         if (early == null) {
-            early = new java.util.ArrayDeque<>(2);
+            early = new ArrayDeque<>(2);
         }
         early.add(msg);
     }
@@ -360,7 +368,7 @@ final class Relay {
             target.active.decrementAndGet();
         }
         if (early != null) {
-            early.forEach(io.netty.util.ReferenceCountUtil::release);
+            early.forEach(ReferenceCountUtil::release);
             early = null;
         }
         frontend.relayClosed(this, reason, System.currentTimeMillis() - openedAt);

@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.CloseReason;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -83,8 +84,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!relay.isClosed()) {
-            relay.close(clientSide ? dev.portico.api.CloseReason.CLIENT_CLOSED
-                    : dev.portico.api.CloseReason.BACKEND_CLOSED);
+            relay.close(clientSide ? CloseReason.CLIENT_CLOSED
+                    : CloseReason.BACKEND_CLOSED);
         }
     }
 
