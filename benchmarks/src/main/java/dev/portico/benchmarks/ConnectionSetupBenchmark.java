@@ -36,6 +36,10 @@ public class ConnectionSetupBenchmark {
     @Param({"epoll", "nio", "io_uring", "direct"})
     public String transport;
 
+    /** One listening socket per I/O thread (SO_REUSEPORT) or one shared; native transports only. */
+    @Param({"true", "false"})
+    public boolean reusePort;
+
     private ServerSocket backend;
     private NettyForwardingEngine engine;
     private InetSocketAddress target;
@@ -46,7 +50,12 @@ public class ConnectionSetupBenchmark {
         if (transport.equals("direct")) {
             target = (InetSocketAddress) backend.getLocalSocketAddress();
         } else {
-            engine = Loopback.engine(transport, "pooled", backend.getLocalPort());
+            NettyForwardingEngine.Builder b = NettyForwardingEngine.builder()
+                    .transport(dev.portico.netty.Transport.fromName(transport));
+            if (!transport.equals("nio")) {
+                b.reusePort(reusePort);
+            }
+            engine = Loopback.engine(b, backend.getLocalPort());
             target = Loopback.frontendAddress(engine);
         }
     }

@@ -13,6 +13,7 @@ import dev.portico.api.Frontend;
 import dev.portico.api.UnresolvableBindException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -50,7 +51,8 @@ final class FrontendRuntime {
     private volatile Cache<InetAddress, String> affinity;
     private final HealthChecker health;
     // Control thread only (volatile for status readers).
-    private volatile Channel server;
+    // One listening socket, or one per event loop with SO_REUSEPORT.
+    private volatile List<Channel> servers = List.of();
     private volatile InetSocketAddress bound;
     private volatile EngineStatus.ListenerState state = EngineStatus.ListenerState.FAILED;
     private volatile String error = "not started";
@@ -102,22 +104,26 @@ final class FrontendRuntime {
         } catch (UnresolvableBindException e) {
             return failed(e.getMessage());
         }
-        ChannelFuture f = engine.serverBootstrap(this).bind(addr);
-        if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS)) {
-            f.channel().close();
-            return failed("bind to " + addr + " timed out");
+        List<Channel> opened = new ArrayList<>();
+        InetSocketAddress target = addr;
+        for (EventLoopGroup loops : engine.acceptorGroups()) {
+            ChannelFuture f = engine.serverBootstrap(this, loops).bind(target);
+            if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
+                String why = f.isDone() ? NettyErrors.describe(f.cause()) : "timed out";
+                f.channel().close();
+                opened.forEach(Channel::close);
+                return failed("bind to " + addr + " failed: " + why);
+            }
+            opened.add(f.channel());
+            // Port 0: every further socket joins the port the first one got.
+            target = new InetSocketAddress(addr.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
         }
-        if (!f.isSuccess()) {
-            return failed("bind to " + addr + " failed: " + NettyErrors.describe(f.cause()));
-        }
-        Channel old = server;
-        server = f.channel();
-        bound = (InetSocketAddress) server.localAddress();
+        List<Channel> old = servers;
+        servers = List.copyOf(opened);
+        bound = (InetSocketAddress) opened.get(0).localAddress();
         state = EngineStatus.ListenerState.LISTENING;
         error = null;
-        if (old != null) {
-            old.close();
-        }
+        old.forEach(Channel::close);
         return null;
     }
 
@@ -152,12 +158,10 @@ final class FrontendRuntime {
             now = config.bind().resolve();
         } catch (UnresolvableBindException e) {
             // The interface went away or lost its address: the old socket is useless.
-            Channel old = server;
-            server = null;
+            List<Channel> old = servers;
+            servers = List.of();
             bound = null;
-            if (old != null) {
-                old.close();
-            }
+            old.forEach(Channel::close);
             failed(e.getMessage());
             return null;
         }
@@ -375,10 +379,10 @@ final class FrontendRuntime {
     /** Stops accepting and probing; open connections go on until they end. Control thread. */
     void stopListening() {
         state = EngineStatus.ListenerState.DRAINING;
-        Channel s = server;
-        server = null;
-        if (s != null) {
-            s.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        List<Channel> s = servers;
+        servers = List.of();
+        for (Channel c : s) {
+            c.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         health.stop();
     }

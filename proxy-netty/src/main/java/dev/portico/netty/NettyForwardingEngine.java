@@ -18,6 +18,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.resolver.AddressResolverGroup;
@@ -63,6 +65,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final WriteBufferWaterMark waterMark;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final int maxReadBuffer;
+    private final boolean reusePort;
+    private final List<EventLoopGroup> acceptorGroups;
     private final List<Cidr> defaultAllow;
     private final List<Cidr> defaultDeny;
     private final int maxConnections;
@@ -83,6 +87,18 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.allocator = b.allocator;
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
         this.maxReadBuffer = b.maxReadBuffer;
+        boolean native_ = transport == Transport.EPOLL || transport == Transport.IO_URING;
+        this.reusePort = b.reusePort && threads > 1;
+        if (b.reusePort && !native_) {
+            throw new IllegalStateException("SO_REUSEPORT listeners need the epoll or io_uring transport");
+        }
+        List<EventLoopGroup> acceptors = new ArrayList<>();
+        if (reusePort) {
+            group.forEach(loop -> acceptors.add((EventLoop) loop));
+        } else {
+            acceptors.add(group);
+        }
+        this.acceptorGroups = List.copyOf(acceptors);
         this.defaultAllow = List.copyOf(b.defaultAllow);
         this.defaultDeny = List.copyOf(b.defaultDeny);
         this.maxConnections = b.maxConnections;
@@ -91,7 +107,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
-        log.info("engine started: transport {}, {} I/O threads", transport.configName(), threads);
+        log.info("engine started: transport {}, {} I/O threads{}", transport.configName(), threads,
+                reusePort ? ", a listening socket per thread (SO_REUSEPORT)" : "");
     }
 
     public static Builder builder() {
@@ -144,9 +161,18 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     // TCP_NODELAY is not set here: Netty turns it on for every socket channel it creates, and
     // setting it again costs a system call per connection.
-    ServerBootstrap serverBootstrap(FrontendRuntime fe) {
+    /**
+     * Where listeners accept: with SO_REUSEPORT one socket per event loop, each accepting onto
+     * its own loop (the kernel spreads connections, no hand-off between threads); else one
+     * socket whose connections are spread over all loops.
+     */
+    List<EventLoopGroup> acceptorGroups() {
+        return acceptorGroups;
+    }
+
+    ServerBootstrap serverBootstrap(FrontendRuntime fe, EventLoopGroup loops) {
         ServerBootstrap sb = new ServerBootstrap()
-                .group(group, group)
+                .group(loops, loops)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -161,6 +187,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                         ch.pipeline().addLast(new RelayHandler(new Relay(fe, ch), true));
                     }
                 });
+        if (reusePort) {
+            sb.option(transport == Transport.EPOLL ? EpollChannelOption.SO_REUSEPORT
+                    : IoUringChannelOption.SO_REUSEPORT, true);
+        }
         return sb;
     }
 
@@ -337,6 +367,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private int highWaterMark = 64 * 1024;
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 256 * 1024;
+        private boolean reusePort;
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
         private int maxConnections;
@@ -397,6 +428,17 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 throw new IllegalArgumentException("maxReadBuffer must be >= 1024");
             }
             maxReadBuffer = bytes;
+            return this;
+        }
+
+        /**
+         * One listening socket per I/O thread with SO_REUSEPORT (epoll, io_uring), so accepted
+         * connections stay on the thread that accepted them. Off by default: on 2 cores it did not
+         * raise the connection rate (benchmarks/README.md), and it lets a second process on the same
+         * port share it silently; try it where one accepting thread is the bottleneck.
+         */
+        public Builder reusePort(boolean value) {
+            reusePort = value;
             return this;
         }
 
