@@ -47,6 +47,9 @@ final class DemoCommand implements Callable<Integer> {
     EngineOptions engine;
 
     @Mixin
+    ObservabilityOptions observability;
+
+    @Mixin
     LoggingOptions logging;
 
     @Override
@@ -63,7 +66,8 @@ final class DemoCommand implements Callable<Integer> {
                 .build();
         ProxyRuntime runtime;
         try {
-            runtime = ProxyRuntime.start(log, engine, List.of(new FixedSource("demo", List.of(frontend))));
+            runtime = ProxyRuntime.start(log, engine, observability,
+                    List.of(new FixedSource("demo", List.of(frontend))), ProxyRuntime.FIRST_APPLY_WAIT);
         } catch (ProxyRuntime.StartupException e) {
             echo.close();
             log.error("{}", e.getMessage());

@@ -1,7 +1,10 @@
 package dev.portico.examples;
 
+import dev.portico.api.Cidr;
+import dev.portico.api.InvalidConfigException;
 import dev.portico.netty.Transport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import picocli.CommandLine.ITypeConverter;
@@ -39,6 +42,42 @@ public final class EngineOptions {
             description = "On SIGTERM/Ctrl-C, how long open connections may run on before they are cut "
                     + "(default: ${DEFAULT-VALUE}; e.g. 250ms, 10s, 1m).")
     Duration drainTimeout = Duration.ofSeconds(30);
+
+    @Option(names = "--allow", paramLabel = "CIDR", split = ",", converter = CidrConverter.class,
+            description = "Serve only these clients on every frontend without an allow list of its own "
+                    + "(e.g. --allow 192.168.0.0/16 for home LAN only; IPv4 or IPv6; repeatable or "
+                    + "comma-separated). Default: everyone.")
+    List<Cidr> allow = new ArrayList<>();
+
+    @Option(names = "--deny", paramLabel = "CIDR", split = ",", converter = CidrConverter.class,
+            description = "Refuse these clients on every frontend, in addition to each frontend's own deny "
+                    + "list (repeatable or comma-separated).")
+    List<Cidr> deny = new ArrayList<>();
+
+    int maxConnections;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "0",
+            description = "At most N client connections open at once over all frontends; more are refused "
+                    + "at once. 0 (the default) means no limit.")
+    void maxConnections(int n) {
+        if (n < 0) {
+            throw new ParameterException(mixee.commandLine(), "Invalid value for option '--max-connections': "
+                    + n + " is negative (0 means no limit)");
+        }
+        maxConnections = n;
+    }
+
+    /** Reads a network for {@code --allow}/{@code --deny}, with {@link Cidr#parse}'s message. */
+    static final class CidrConverter implements ITypeConverter<Cidr> {
+        @Override
+        public Cidr convert(String value) {
+            try {
+                return Cidr.parse(value);
+            } catch (InvalidConfigException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     /** Reads a transport name, naming the allowed ones when it is wrong. */
     static final class TransportConverter implements ITypeConverter<Transport> {

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
@@ -16,12 +17,15 @@ import org.slf4j.Logger;
  * to parse at start): one line per message on stderr, UTC timestamps, a short component name.
  * <pre>2026-11-26T08:40:01.123Z INFO  router  frontend web (:443): listening on 0.0.0.0:443</pre>
  * Portico's loggers start at INFO, everyone else's at WARN; {@link Logging#configure} moves both
- * for {@code -v}/{@code -q}. Starting the JVM with {@code -Dlogback.configurationFile=FILE} replaces
+ * for {@code -v}/{@code -q}. The access log ({@code portico.access}) goes to the same stderr through
+ * an {@link AsyncAppender}. Starting the JVM with {@code -Dlogback.configurationFile=FILE} replaces
  * all of this with that file.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
 
     static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %-7component %msg%n";
+    /** Access-log lines that may wait for stderr before new ones are dropped. */
+    static final int ACCESS_QUEUE = 4096;
 
     @Override
     @SuppressWarnings("unchecked")
@@ -53,6 +57,21 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         root.setLevel(Level.WARN);
         ctx.getLogger("dev.portico").setLevel(Level.INFO);
         ctx.getLogger("portico").setLevel(Level.INFO);
+
+        // The access log is written on I/O threads: through a queue, dropping lines rather than
+        // blocking when stderr cannot keep up. The other loggers write at once (they are rare).
+        AsyncAppender access = new AsyncAppender();
+        access.setContext(ctx);
+        access.setName("access-async");
+        access.setQueueSize(ACCESS_QUEUE);
+        access.setDiscardingThreshold(0); // keep INFO lines until the queue is full
+        access.setNeverBlock(true);
+        access.setIncludeCallerData(false);
+        access.addAppender(stderr);
+        access.start();
+        ch.qos.logback.classic.Logger accessLogger = ctx.getLogger(AccessLogEvents.LOGGER);
+        accessLogger.setAdditive(false);
+        accessLogger.addAppender(access);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

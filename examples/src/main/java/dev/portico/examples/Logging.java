@@ -17,11 +17,25 @@ final class Logging {
     /** Logger name prefix of the launcher's own loggers; the log shows the part after it. */
     static final String PREFIX = "portico.";
 
+    /** The logger of fabric8's informer list-and-watch loop. */
+    static final String FABRIC8_REFLECTOR = "io.fabric8.kubernetes.client.informers.impl.cache.Reflector";
+
     private Logging() {
     }
 
     static Logger logger(String component) {
         return LoggerFactory.getLogger(PREFIX + component);
+    }
+
+    /**
+     * Writes out what asynchronous appenders (the access log's) still hold and stops logging; for
+     * the very end of the process, since {@code Runtime.halt} and {@code System.exit} do not wait
+     * for them.
+     */
+    static void flush() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            ctx.stop();
+        }
     }
 
     /** @param verbosity -1 quiet, 0 normal, 1 {@code -v}, 2 {@code -vv} */
@@ -44,5 +58,9 @@ final class Logging {
         ctx.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(others);
         ctx.getLogger("dev.portico").setLevel(own);
         ctx.getLogger("portico").setLevel(own);
+        // fabric8's informer logs every failed list or watch retry at WARN with a stack trace;
+        // the Kubernetes source says the same in one line ("cannot reach the Kubernetes API at ...")
+        // and once more when it is back. Its stack traces are for -vv.
+        ctx.getLogger(FABRIC8_REFLECTOR).setLevel(verbosity >= 2 ? null : Level.ERROR);
     }
 }

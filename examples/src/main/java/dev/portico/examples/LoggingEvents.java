@@ -66,7 +66,16 @@ final class LoggingEvents implements ProxyEvents {
 
     @Override
     public void onConfigRejected(SourceError error) {
-        log.error("{}", error);
+        log.error("{}", describe(error));
+    }
+
+    /**
+     * {@code place: message}, as a compiler prints it; only the message when the place is the
+     * Kubernetes API URL, which its messages name themselves ("cannot reach the Kubernetes API at URL: ...").
+     */
+    static String describe(SourceError error) {
+        return error.place().contains("://") && error.message().contains(error.place())
+                ? error.message() : error.toString();
     }
 
     @Override
@@ -94,7 +103,8 @@ final class LoggingEvents implements ProxyEvents {
 
     @Override
     public void onConnectFailed(String frontend, Backend backend, String reason) {
-        conn.debug("frontend {}: connect to {} failed: {}", frontend, backend.address(), reason);
+        // A null backend means none was usable ("no healthy backend").
+        conn.debug("frontend {}: connect to {} failed: {}", frontend, backend == null ? "-" : backend.address(), reason);
     }
 
     @Override

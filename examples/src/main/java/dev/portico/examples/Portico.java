@@ -16,7 +16,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code portico} launcher: {@code portico router -c FILE} runs the router, {@code portico demo}
- * shows it working with nothing to configure. A new subcommand is one class added to
+ * shows it working with nothing to configure, {@code portico announce} stands in for l4proxy's
+ * service-announcer. A new subcommand is one class added to
  * {@code subcommands} below, mixing in {@link LoggingOptions} (and {@link EngineOptions} if it runs
  * an engine).
  *
@@ -33,7 +34,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 "",
                 "Start with 'portico demo' to see it work, then 'portico router -c portico.yaml'."
         },
-        subcommands = {RouterCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RouterCommand.class, DemoCommand.class, AnnounceCommand.class, CommandLine.HelpCommand.class})
 public final class Portico implements Callable<Integer> {
 
     /** Usage problems: bad flags, no configuration. */
@@ -48,7 +49,9 @@ public final class Portico implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int status = commandLine().execute(args);
+        Logging.flush();
+        System.exit(status);
     }
 
     /** The configured command line, for {@link #main} and for tests that parse in-process. */
@@ -65,7 +68,8 @@ public final class Portico implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing COMMAND: 'router' runs the proxy, 'demo' shows it working");
+        throw new ParameterException(spec.commandLine(), "missing COMMAND: 'router' runs the proxy, 'demo' shows it working, "
+                + "'announce' writes an l4proxy file from Kubernetes Services");
     }
 
     /** Prints a usage error as one line plus a pointer to help, instead of the whole usage text. */

@@ -1,10 +1,18 @@
 package dev.portico.examples;
 
 import dev.portico.api.BackendSource;
+import dev.portico.api.Cidr;
+import dev.portico.api.ProxyEvents;
 import dev.portico.api.SourceCoordinator;
+import dev.portico.api.UnresolvableBindException;
+import dev.portico.examples.metrics.MetricsServer;
+import dev.portico.examples.metrics.PorticoMetrics;
 import dev.portico.netty.NettyForwardingEngine;
 import dev.portico.netty.Transport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -18,16 +26,22 @@ import org.slf4j.Logger;
 final class ProxyRuntime {
 
     /** How long the first read of every source may take before the launcher carries on regardless. */
-    private static final Duration FIRST_APPLY_WAIT = Duration.ofSeconds(30);
+    static final Duration FIRST_APPLY_WAIT = Duration.ofSeconds(30);
 
     private final Logger log;
     private final NettyForwardingEngine engine;
     private final SourceCoordinator coordinator;
+    // The --metrics endpoint and its registry; null without --metrics.
+    private final MetricsServer metricsServer;
+    private final PorticoMetrics metrics;
 
-    private ProxyRuntime(Logger log, NettyForwardingEngine engine, SourceCoordinator coordinator) {
+    private ProxyRuntime(Logger log, NettyForwardingEngine engine, SourceCoordinator coordinator,
+                         MetricsServer metricsServer, PorticoMetrics metrics) {
         this.log = log;
         this.engine = engine;
         this.coordinator = coordinator;
+        this.metricsServer = metricsServer;
+        this.metrics = metrics;
     }
 
     /** The launcher cannot start, with the exit code and a message saying what to do. */
@@ -50,23 +64,98 @@ final class ProxyRuntime {
      */
     static ProxyRuntime start(Logger log, EngineOptions options, List<BackendSource> sources)
             throws StartupException, InterruptedException {
+        return start(log, options, sources, FIRST_APPLY_WAIT);
+    }
+
+    /** As {@link #start(Logger, EngineOptions, List)}, waiting at most {@code firstApplyWait} for the first apply. */
+    static ProxyRuntime start(Logger log, EngineOptions options, List<BackendSource> sources, Duration firstApplyWait)
+            throws StartupException, InterruptedException {
+        return start(log, options, new ObservabilityOptions(), sources, firstApplyWait);
+    }
+
+    /**
+     * As {@link #start(Logger, EngineOptions, List, Duration)}, with the access log and the
+     * {@code --metrics} endpoint as {@code observed} asks. The metrics port is bound before anything
+     * else, so a taken port ends the start before any frontend listens.
+     */
+    static ProxyRuntime start(Logger log, EngineOptions options, ObservabilityOptions observed,
+                              List<BackendSource> sources, Duration firstApplyWait)
+            throws StartupException, InterruptedException {
         Transport transport = chooseTransport(options.transport, log);
-        LoggingEvents events = new LoggingEvents(log);
+        LoggingEvents logEvents = new LoggingEvents(log);
+        List<ProxyEvents> listeners = new ArrayList<>(List.of(logEvents));
+        if (observed.accessLog) {
+            listeners.add(new AccessLogEvents());
+        }
+        PorticoMetrics metrics = null;
+        MetricsServer metricsServer = null;
+        if (observed.metrics != null) {
+            metrics = new PorticoMetrics();
+            observed.watchStates().forEach(metrics::watchState);
+            metricsServer = startMetrics(observed, metrics);
+            listeners.add(metrics.events());
+            log.info("metrics: http://{}/metrics, status: /status, health: /healthz",
+                    AccessLogEvents.address(metricsServer.address()));
+        }
+        ProxyEvents events = listeners.size() == 1 ? logEvents : new FanOutEvents(log, listeners);
+        logAccessControl(log, options);
         NettyForwardingEngine engine = NettyForwardingEngine.builder()
                 .transport(transport)
                 .ioThreads(options.ioThreads)
+                .defaultAllow(List.copyOf(options.allow))
+                .defaultDeny(List.copyOf(options.deny))
+                .maxConnections(options.maxConnections)
                 .events(events)
                 .build();
         SourceCoordinator coordinator = new SourceCoordinator(engine, events);
         for (BackendSource s : sources) {
             coordinator.add(s);
         }
-        coordinator.start();
-        if (!events.awaitFirstApply(FIRST_APPLY_WAIT)) {
-            log.warn("the configuration has not been applied after {}; carrying on, it is applied when it comes",
-                    Durations.format(FIRST_APPLY_WAIT));
+        if (metrics != null) {
+            metrics.bind(engine, coordinator, sources.stream().map(BackendSource::name).toList(), Portico.version());
         }
-        return new ProxyRuntime(log, engine, coordinator);
+        coordinator.start();
+        if (!logEvents.awaitFirstApply(firstApplyWait)) {
+            log.warn("the configuration has not been applied after {}; carrying on, it is applied when it comes",
+                    Durations.format(firstApplyWait));
+        }
+        return new ProxyRuntime(log, engine, coordinator, metricsServer, metrics);
+    }
+
+    /** Binds the {@code --metrics} endpoint; a failure is exit 1 with a message naming the flag. */
+    private static MetricsServer startMetrics(ObservabilityOptions observed, PorticoMetrics metrics)
+            throws StartupException {
+        InetSocketAddress address;
+        try {
+            address = observed.metrics.resolve();
+        } catch (UnresolvableBindException e) {
+            metrics.close();
+            throw new StartupException(Portico.EXIT_FAILURE, "--metrics " + observed.metrics + ": " + e.getMessage());
+        }
+        try {
+            return MetricsServer.start(address, metrics);
+        } catch (IOException e) {
+            metrics.close();
+            throw new StartupException(Portico.EXIT_FAILURE, "--metrics " + observed.metrics + ": cannot listen on "
+                    + AccessLogEvents.address(address) + ": " + e.getMessage()
+                    + "; pick another port or stop what uses it");
+        }
+    }
+
+    private static void logAccessControl(Logger log, EngineOptions options) {
+        if (!options.allow.isEmpty()) {
+            log.info("frontends without an allow list of their own serve only {}", cidrs(options.allow));
+        }
+        if (!options.deny.isEmpty()) {
+            log.info("every frontend refuses {}", cidrs(options.deny));
+        }
+        if (options.maxConnections > 0) {
+            log.info("at most {} client connections at once over all frontends", options.maxConnections);
+        }
+    }
+
+    private static String cidrs(List<Cidr> list) {
+        return String.join(", ", list.stream().map(Cidr::toString).toList());
     }
 
     /**
@@ -106,6 +195,16 @@ final class ProxyRuntime {
     void stopNow() {
         coordinator.close();
         engine.close(Duration.ZERO);
+        closeMetrics();
+    }
+
+    private void closeMetrics() {
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 
     /**
@@ -123,11 +222,14 @@ final class ProxyRuntime {
                 coordinator.close();
                 engine.close(drainTimeout);
                 alsoClose.run();
+                closeMetrics();
                 log.info("stopped");
             } catch (RuntimeException e) {
                 log.error("shutdown failed", e);
                 status = Portico.EXIT_FAILURE;
             } finally {
+                // The access log's last lines are still queued in its async appender.
+                Logging.flush();
                 // Exits with our status rather than the signal's; nothing else is left to run.
                 Runtime.getRuntime().halt(status);
             }

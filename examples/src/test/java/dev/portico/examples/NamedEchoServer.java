@@ -25,9 +25,19 @@ final class NamedEchoServer implements AutoCloseable {
     });
 
     NamedEchoServer(String name) throws IOException {
+        this(name, new InetSocketAddress(InetAddress.getByName(Net.HOST), 0));
+    }
+
+    /** Listens on {@code at}, e.g. 127.0.0.2 and a port the test chose. */
+    NamedEchoServer(String name, InetSocketAddress at) throws IOException {
         this.name = name;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getByName(Net.HOST), 0));
+        try {
+            server.bind(at);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
         threads.execute(this::acceptLoop);
     }
 

@@ -61,6 +61,11 @@ final class Net {
             }
         }
 
+        /** The client side's port, to find this connection in the access log. */
+        int localPort() {
+            return socket.getLocalPort();
+        }
+
         /** The first line the server sends. */
         String readLine() throws IOException {
             return in.readLine();

@@ -110,7 +110,8 @@ public final class L4ProxyYamlWriter {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        LOG.info("wrote {} ({} frontends)", file, frontends.size());
+        // As written: one frontend per bind address (see render).
+        LOG.info("wrote {} ({} frontends)", file, frontends.stream().map(Frontend::bind).distinct().count());
         return true;
     }
 

@@ -1,0 +1,137 @@
+package dev.portico.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code portico router --kubernetes} as a separate process against fabric8's mock API server
+ * (CRUD mode, real HTTP and watches): a LoadBalancer Service whose ingress is 127.0.0.2 is served on
+ * the {@code --bind} address at the Service's port, next to a static frontend from a file.
+ */
+class RouterKubernetesIT {
+
+    private static final Duration START = Duration.ofSeconds(30);
+    private static final Duration CHANGE = Duration.ofSeconds(15);
+
+    @RegisterExtension
+    final Launchers launchers = new Launchers();
+
+    @TempDir
+    Path dir;
+
+    private NamedEchoServer fileBackend;
+    private IngressBackend ingress;
+    private MockApiServer kube;
+
+    @BeforeEach
+    void start() throws IOException {
+        fileBackend = new NamedEchoServer("file");
+        ingress = IngressBackend.start("service");
+        kube = new MockApiServer();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        kube.close();
+        ingress.close();
+        fileBackend.close();
+    }
+
+    /** One static frontend, for the file source next to the Kubernetes one. */
+    private Path staticConfig(int port) throws IOException {
+        Path config = dir.resolve("static.yaml");
+        Files.writeString(config, """
+                apiVersion: v1
+                frontends:
+                  - name: nas
+                    bind: 127.0.0.1:%d
+                    backends:
+                      - address: %s
+                """.formatted(port, fileBackend.address()));
+        return config;
+    }
+
+    private static void assertServedBy(int port, String backend) throws IOException {
+        try (Net.Conn c = Net.Conn.open(port)) {
+            assertThat(c.readLine()).isEqualTo(backend);
+            assertThat(c.roundTrip("bytes to " + backend + " and back")).isEqualTo("bytes to " + backend + " and back");
+        }
+    }
+
+    @Test
+    void loadBalancerServiceIsServedBesideTheFileFrontendAndItsDeletionClosesTheListener() throws Exception {
+        kube.start();
+        Path kubeconfig = kube.writeKubeconfig(dir.resolve("kubeconfig"));
+        int staticPort = Net.freePort();
+        int port = ingress.port();
+
+        Launchers.Launched router = launchers.portico("router", "--kubernetes", "--kubeconfig", kubeconfig.toString(),
+                "--bind", "127.0.0.1", "-c", staticConfig(staticPort).toString(), "--drain-timeout", "2s");
+        await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(staticPort));
+        assertServedBy(staticPort, "file");
+        assertThat(Net.accepts(port)).as("nothing listens on the Service port before the Service exists").isFalse();
+
+        KubernetesClient client = kube.client();
+        Service web = client.services().inNamespace("default").resource(MockApiServer.loadBalancer("default", "web", port))
+                .create();
+        MockApiServer.setIngress(client, web, IngressBackend.INGRESS_IP);
+
+        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
+        assertServedBy(port, "service");
+        assertServedBy(staticPort, "file");
+
+        try (Net.Conn open = Net.Conn.open(port)) {
+            assertThat(open.readLine()).isEqualTo("service");
+            client.services().inNamespace("default").withName("web").delete();
+            await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> !Net.accepts(port));
+            // The listener is gone; the connection it accepted drains rather than being cut.
+            assertThat(open.roundTrip("still connected")).isEqualTo("still connected");
+        }
+        assertServedBy(staticPort, "file");
+
+        assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
+    }
+
+    @Test
+    void apiServerDownAtStartDoesNotStopTheFileFrontendsAndServicesArriveWhenItIsUp() throws Exception {
+        int apiPort = Net.freePort(); // nothing listens here yet
+        Path kubeconfig = MockApiServer.writeKubeconfig(dir.resolve("kubeconfig"), apiPort);
+        int staticPort = Net.freePort();
+        int port = ingress.port();
+
+        Launchers.Launched router = launchers.portico("router", "--kubernetes", "--kubeconfig", kubeconfig.toString(),
+                "--bind", "127.0.0.1", "-c", staticConfig(staticPort).toString(), "--drain-timeout", "2s");
+        await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(staticPort));
+        assertServedBy(staticPort, "file");
+        // The source has failed at least once (and keeps retrying): it said so, and the router runs on.
+        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100))
+                .until(() -> router.stderr().contains("cannot reach the Kubernetes API at http://127.0.0.1:" + apiPort));
+        assertThat(router.process.isAlive()).isTrue();
+        assertServedBy(staticPort, "file");
+
+        kube.start(apiPort);
+        KubernetesClient client = kube.client();
+        Service web = client.services().inNamespace("default").resource(MockApiServer.loadBalancer("default", "web", port))
+                .create();
+        MockApiServer.setIngress(client, web, IngressBackend.INGRESS_IP);
+
+        // The informer retries with a backoff of up to a few seconds, then lists what is there.
+        await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
+        assertServedBy(port, "service");
+        assertServedBy(staticPort, "file");
+
+        assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
+    }
+}
