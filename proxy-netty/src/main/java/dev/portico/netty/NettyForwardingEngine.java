@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -211,6 +212,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private <T> T onControl(Callable<T> task) {
         try {
             return control.submit(task).get();
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("engine is closed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -289,6 +292,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     public EngineStatus status() {
         List<EngineStatus.FrontendStatus> out = new ArrayList<>();
         long active = 0;
+        if (closing) {
+            // A status page scraped during shutdown sees nothing rather than an error.
+            return new EngineStatus(transport.configName(), out, 0);
+        }
         List<FrontendRuntime> all = onControl(() -> {
             List<FrontendRuntime> l = new ArrayList<>(running.values());
             l.addAll(draining);

@@ -208,6 +208,7 @@ class EngineApplyTest extends EngineTestSupport {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
             assertThat(closes).contains(CloseReason.SHUTDOWN);
             assertThatThrownBy(() -> e.apply(DesiredState.EMPTY)).isInstanceOf(IllegalStateException.class);
+            assertThat(e.status().frontends()).as("status after close").isEmpty();
             s.close();
         }
     }
