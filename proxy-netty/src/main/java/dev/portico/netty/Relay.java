@@ -43,8 +43,11 @@ final class Relay {
     private final CountingRecvAllocator clientReads;
     private CountingRecvAllocator backendReads;
     private final long openedAt = System.currentTimeMillis();
+    // The client's EOF arrived, possibly before the backend connected.
     private boolean clientEof;
-    private boolean backendEof;
+    // Everything read before the client's (backend's) EOF has been flushed to the backend (client).
+    private boolean toBackendFlushed;
+    private boolean toClientFlushed;
     private boolean closed;
     private CloseReason reason;
     private List<BackendState> tried;
@@ -285,8 +288,6 @@ final class Relay {
         }
         if (clientSide) {
             clientEof = true;
-        } else {
-            backendEof = true;
         }
         if (reason == null) {
             reason = clientSide ? CloseReason.CLIENT_CLOSED : CloseReason.BACKEND_CLOSED;
@@ -302,20 +303,32 @@ final class Relay {
         shutdownPeerOutput(peer);
     }
 
+    /**
+     * Flushes everything read before an EOF to {@code peer}, then ends that direction: a FIN
+     * (shutdown of the peer's output), or, once the other direction is flushed too, a close.
+     * Closing earlier would discard bytes still queued for a slow reader.
+     */
     private void shutdownPeerOutput(Channel peer) {
+        boolean toClient = peer == client;
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
-            if (clientEof && backendEof) {
-                // Both directions are done: closing sends the last FIN, a shutdown first would
-                // only cost a system call.
+            if (!flushed.isSuccess() || !peer.isActive()) {
                 close(reason);
-            } else if (flushed.isSuccess() && peer.isActive() && peer instanceof DuplexChannel d) {
+                return;
+            }
+            if (toClient) {
+                toClientFlushed = true;
+            } else {
+                toBackendFlushed = true;
+            }
+            if (toClientFlushed && toBackendFlushed) {
+                // Both directions are done: the close sends the last FIN.
+                close(reason);
+            } else if (peer instanceof DuplexChannel d) {
                 d.shutdownOutput().addListener(shut -> {
-                    if (!shut.isSuccess() || (clientEof && backendEof)) {
+                    if (!shut.isSuccess()) {
                         close(reason);
                     }
                 });
-            } else {
-                close(reason);
             }
         });
     }
