@@ -152,6 +152,7 @@ final class RouterCommand implements Callable<Integer> {
         }
         if (k8s != null) {
             sources.add(k8s);
+            observability.watchState(k8s.name(), () -> k8s.watchState().name());
         }
         return sources;
     }

@@ -63,6 +63,20 @@ class RouterKubernetesIT {
         return config;
     }
 
+    /** The value of {@code portico_source_watch_state{source="kubernetes",state=STATE}} on /metrics. */
+    private static String watchState(int metricsPort, String state) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("portico_source_watch_state{") && line.contains("source=\"kubernetes\"")
+                    && line.contains("state=\"" + state + "\"")) {
+                return line.substring(line.lastIndexOf(' ') + 1);
+            }
+        }
+        return "absent";
+    }
+
     private static void assertServedBy(int port, String backend) throws IOException {
         try (Net.Conn c = Net.Conn.open(port)) {
             assertThat(c.readLine()).isEqualTo(backend);
@@ -110,11 +124,16 @@ class RouterKubernetesIT {
         Path kubeconfig = MockApiServer.writeKubeconfig(dir.resolve("kubeconfig"), apiPort);
         int staticPort = Net.freePort();
         int port = ingress.port();
+        int metricsPort = Net.freePort();
 
         Launchers.Launched router = launchers.portico("router", "--kubernetes", "--kubeconfig", kubeconfig.toString(),
-                "--bind", "127.0.0.1", "-c", staticConfig(staticPort).toString(), "--drain-timeout", "2s");
+                "--bind", "127.0.0.1", "-c", staticConfig(staticPort).toString(), "--drain-timeout", "2s",
+                "--metrics", "127.0.0.1:" + metricsPort);
         await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(staticPort));
         assertServedBy(staticPort, "file");
+        // The watch state is a metric: not watching while the API server is away.
+        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> watchState(metricsPort, "watching")
+                .equals("0.0"));
         // The source has failed at least once (and keeps retrying): it said so, and the router runs on.
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100))
                 .until(() -> router.stderr().contains("cannot reach the Kubernetes API at http://127.0.0.1:" + apiPort));
@@ -131,6 +150,7 @@ class RouterKubernetesIT {
         await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
         assertServedBy(port, "service");
         assertServedBy(staticPort, "file");
+        assertThat(watchState(metricsPort, "watching")).isEqualTo("1.0");
 
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
     }
