@@ -65,7 +65,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final ByteBufAllocator allocator;
     private final WriteBufferWaterMark waterMark;
     private final AddressResolverGroup<InetSocketAddress> resolver;
-    private final int maxReadBuffer;
+    private final AdaptiveRecvByteBufAllocator readSizing;
     private final boolean reusePort;
     private final List<EventLoopGroup> acceptorGroups;
     private final List<Cidr> defaultAllow;
@@ -87,7 +87,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.events = b.events;
         this.allocator = b.allocator;
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
-        this.maxReadBuffer = b.maxReadBuffer;
+        this.readSizing = new AdaptiveRecvByteBufAllocator(64, 2048, b.maxReadBuffer);
         boolean native_ = transport == Transport.EPOLL || transport == Transport.IO_URING;
         this.reusePort = b.reusePort && threads > 1;
         if (b.reusePort && !native_) {
@@ -157,7 +157,9 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     /** A per-channel read allocator that counts the bytes read. */
     CountingRecvAllocator countingAllocator() {
-        return new CountingRecvAllocator(new AdaptiveRecvByteBufAllocator(64, 2048, maxReadBuffer));
+        // The adaptive allocator is only configuration; each channel's sizing state lives in the
+        // handle it makes, so one instance serves every channel.
+        return new CountingRecvAllocator(readSizing);
     }
 
     // TCP_NODELAY is not set here: Netty turns it on for every socket channel it creates, and
