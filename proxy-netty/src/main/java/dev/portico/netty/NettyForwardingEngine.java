@@ -311,21 +311,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         return new EngineStatus(transport.configName(), out, active);
     }
 
+    /** Called after a connection has given back its count; completes the drain on close. */
     void relayClosed() {
-        if (closing && activeConnections() == 0) {
+        if (closing && globalActive.get() == 0) {
             drained.complete(null);
         }
-    }
-
-    private long activeConnections() {
-        long n = 0;
-        for (FrontendRuntime rt : running.values()) {
-            n += rt.hasConnections() ? 1 : 0;
-        }
-        for (FrontendRuntime rt : draining) {
-            n += rt.hasConnections() ? 1 : 0;
-        }
-        return n;
     }
 
     @Override
@@ -346,7 +336,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             return l;
         });
         control.shutdown();
-        if (all.stream().noneMatch(FrontendRuntime::hasConnections)) {
+        if (globalActive.get() == 0) {
             drained.complete(null);
         }
         try {
