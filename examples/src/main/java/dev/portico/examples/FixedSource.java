@@ -5,12 +5,12 @@ import dev.portico.api.Frontend;
 import dev.portico.api.Snapshot;
 import java.util.List;
 
-/** A source whose frontends are given in code and never change: the demo's. */
-final class FixedSource implements BackendSource {
+/** A source whose frontends are given in code and never change: the demo's, and tests'. */
+public final class FixedSource implements BackendSource {
     private final String name;
     private final List<Frontend> frontends;
 
-    FixedSource(String name, List<Frontend> frontends) {
+    public FixedSource(String name, List<Frontend> frontends) {
         this.name = name;
         this.frontends = List.copyOf(frontends);
     }

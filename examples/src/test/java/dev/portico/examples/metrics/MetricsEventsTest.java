@@ -8,8 +8,9 @@ import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.Snapshot;
-import dev.portico.api.SourceError;
 import dev.portico.api.SourceCoordinator;
+import dev.portico.api.SourceError;
+import dev.portico.examples.FixedSource;
 import dev.portico.examples.PrometheusText;
 import dev.portico.netty.NettyForwardingEngine;
 import java.io.IOException;
@@ -80,21 +81,7 @@ class MetricsEventsTest {
     }
 
     private void serve(Frontend... frontends) {
-        coordinator.add(new BackendSource() {
-            @Override
-            public String name() {
-                return "test";
-            }
-
-            @Override
-            public void start(Listener listener) {
-                listener.onSnapshot(new Snapshot("test", List.of(frontends)));
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+        coordinator.add(new FixedSource("test", List.of(frontends)));
         metrics.bind(engine, coordinator, List.of("test"), "test");
         coordinator.start();
         await().atMost(WAIT).until(() -> coordinator.generation() > 0);
