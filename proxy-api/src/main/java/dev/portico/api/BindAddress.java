@@ -7,7 +7,6 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -160,21 +159,29 @@ public record BindAddress(Kind kind, String host, String iface, IpFamily family,
         } catch (SocketException e) {
             throw new UnresolvableBindException(this, "cannot read interface '" + iface + "': " + e.getMessage());
         }
-        List<InetAddress> addresses = Collections.list(nif.getInetAddresses());
-        InetAddress fallback = null;
-        for (InetAddress a : addresses) {
+        // The interface's first routable address; a loopback address only when it has nothing
+        // else (the order of addresses is the kernel's and differs between kernels, so "first"
+        // alone would pick ::1 over a global address on lo), a link-local one only as a last resort
+        // since it works only with its scope.
+        InetAddress loopback = null;
+        InetAddress linkLocal = null;
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
             if (!family.matches(a)) {
                 continue;
             }
-            // A link-local IPv6 address only works with its scope; take a global one when there is one.
-            if (a instanceof Inet6Address && a.isLinkLocalAddress()) {
-                fallback = fallback == null ? a : fallback;
-                continue;
+            if (a.isLoopbackAddress()) {
+                loopback = loopback == null ? a : loopback;
+            } else if (a instanceof Inet6Address && a.isLinkLocalAddress()) {
+                linkLocal = linkLocal == null ? a : linkLocal;
+            } else {
+                return a;
             }
-            return a;
         }
-        if (fallback != null) {
-            return fallback;
+        if (loopback != null) {
+            return loopback;
+        }
+        if (linkLocal != null) {
+            return linkLocal;
         }
         throw new UnresolvableBindException(this, "interface '" + iface + "' has no "
                 + (family == IpFamily.IPV4 ? "IPv4" : "IPv6") + " address");
