@@ -4,7 +4,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -76,7 +75,7 @@ public enum Transport {
 
     IoHandlerFactory ioHandlerFactory() {
         return switch (resolve()) {
-            case EPOLL -> EpollIoHandler.newFactory();
+            case EPOLL -> StableEpollIoHandler.newFactory();
             case IO_URING -> IoUringIoHandler.newFactory();
             default -> NioIoHandler.newFactory();
         };

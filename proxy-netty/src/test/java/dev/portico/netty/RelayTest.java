@@ -160,6 +160,62 @@ class RelayTest extends EngineTestSupport {
         }
     }
 
+    /**
+     * The history that cut answers on epoll (Netty 4.2.18): the client half-closes, the proxy's
+     * write queue to it fills and drains completely (its interest set becomes empty), then fills
+     * again. Each phase waits until the proxy really holds bytes for the client, so the write that
+     * has to wait for the socket happens on every run, not by chance.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void answerToAHalfClosedClientSurvivesItsWriteQueueDrainingAndRefilling(String transport) throws Exception {
+        int phase = 8 * MIB;
+        CompletableFuture<Void> firstPhaseRead = new CompletableFuture<>();
+        try (TestServer backend = new TestServer(s -> {
+            s.getInputStream().readAllBytes();
+            OutputStream out = s.getOutputStream();
+            out.write(pattern(0, phase));
+            firstPhaseRead.get(30, TimeUnit.SECONDS);
+            out.write(pattern(phase, phase));
+            s.shutdownOutput();
+        });
+             NettyForwardingEngine engine = newEngine(transport)) {
+            apply(engine, frontend("refill", backend.address()).build());
+            try (Socket client = new Socket()) {
+                client.setReceiveBufferSize(32 * 1024);
+                client.connect(addressOf(engine, "refill"), 5000);
+                client.setSoTimeout((int) WAIT.toMillis());
+                client.getOutputStream().write("GET /twice HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                InputStream in = client.getInputStream();
+                // The proxy holds bytes for the client: its socket is full and it waits to write.
+                awaitTrue(() -> status(engine, "refill").bufferedBytes() > 0 || !closes.isEmpty());
+                byte[] got = in.readNBytes(phase);
+                assertThat(got.length).as("bytes of the first phase").isEqualTo(phase);
+                assertThat(got).isEqualTo(pattern(0, phase));
+                firstPhaseRead.complete(null);
+                awaitTrue(() -> status(engine, "refill").bufferedBytes() > 0 || !closes.isEmpty());
+                ByteArrayOutputStream rest = new ByteArrayOutputStream();
+                in.transferTo(rest);
+                assertThat(rest.size()).as("bytes of the second phase").isEqualTo(phase);
+                assertThat(rest.toByteArray()).isEqualTo(pattern(phase, phase));
+            }
+            awaitTrue(() -> closes.size() == 1);
+            assertThat(closes).containsExactly(CloseReason.CLIENT_CLOSED);
+            assertThat(bytesToClient).containsExactly(2L * phase);
+        }
+    }
+
+    /** {@code length} bytes of a counter pattern that starts at {@code offset}: every position differs from its neighbours. */
+    static byte[] pattern(long offset, int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            long p = offset + i;
+            b[i] = (byte) (p ^ (p >>> 8) ^ (p >>> 16));
+        }
+        return b;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void halfCloseFromBackendIsPropagated(String transport) throws Exception {
