@@ -31,6 +31,11 @@ import java.util.Optional;
  */
 public final class ConfigParser {
 
+    /** The longest line read; longer ones are refused before YAML parsing (see {@link #parse}). */
+    public static final int MAX_LINE_CHARS = 64 << 10;
+    /** The most text read from one file; a file on disk is limited to 256 KiB before this. */
+    public static final int MAX_TEXT_CHARS = 256 << 10;
+
     /** The only format version there is, as l4proxy writes it. */
     public static final String API_VERSION = "v1";
 
@@ -87,7 +92,7 @@ public final class ConfigParser {
      * lacks it.
      */
     static final Map<String, Setter<FrontendDraft>> FRONTEND_KEYS = new KeyTable<FrontendDraft>()
-            .key("name", (e, d) -> d.builder.name(Values.string(e)))
+            .key("name", (e, d) -> d.builder.name(Values.printable(e)))
             .key("bind", (e, d) -> {
                 d.bindGiven();
                 d.builder.bind(BindAddress.parse(Values.string(e)));
@@ -125,6 +130,9 @@ public final class ConfigParser {
      */
     public static Result parse(String file, String text, String source) {
         Problems problems = new Problems(file);
+        if (!withinLimits(text, problems)) {
+            return new Result(List.of(), problems.list());
+        }
         Optional<YamlNode> root;
         try {
             root = YamlReader.read(text);
@@ -158,6 +166,32 @@ public final class ConfigParser {
         }
         List<Frontend> frontends = SameBindMerger.merge(entries, problems);
         return problems.count() == 0 ? new Result(frontends, List.of()) : new Result(List.of(), problems.list());
+    }
+
+    /**
+     * Refuses text that would cost the YAML reader more than its size: SnakeYAML re-copies its buffer
+     * for every chunk of a long token, so one 10 MB line takes minutes. Checked before any parsing,
+     * in one pass.
+     */
+    private static boolean withinLimits(String text, Problems problems) {
+        if (text.length() > MAX_TEXT_CHARS) {
+            problems.add(new Mark(0, 0), text.length() + " characters, larger than the limit of " + MAX_TEXT_CHARS);
+            return false;
+        }
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i == text.length() || text.charAt(i) == '\n') {
+                if (i - start > MAX_LINE_CHARS) {
+                    problems.add(new Mark(line, 1), "line is " + (i - start) + " characters long (limit "
+                            + MAX_LINE_CHARS + ")");
+                    return false;
+                }
+                line++;
+                start = i + 1;
+            }
+        }
+        return true;
     }
 
     /**
