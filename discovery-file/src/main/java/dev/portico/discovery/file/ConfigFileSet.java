@@ -26,13 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ConfigFileSet {
     private static final Logger log = LoggerFactory.getLogger(ConfigFileSet.class);
-    /**
-     * What one source may hold from all its files together, so that no set of files can exhaust a
-     * small heap (the launcher's 64 MiB); measured, 4096 frontends of two backends each hold about 2
-     * MiB, and 16384 backends about 2 MiB more.
-     */
-    static final int MAX_FRONTENDS = 4096;
-    static final int MAX_BACKENDS = 16384;
     /** A file that never stops changing is taken as it is after this long. */
     private static final Duration MAX_UNSTABLE = Duration.ofSeconds(1);
 
@@ -192,12 +185,12 @@ final class ConfigFileSet {
                     List.of(new ConfigProblem(f.display(), 0, 0, "cannot be read (internal error: " + e + ")")));
         }
         if (result.ok()) {
-            ConfigProblem over = overLimit(f, result.frontends());
+            ConfigProblem over = overLimit(f, result.frontends(), bytes.length);
             if (over != null) {
                 reject(f, List.of(over));
                 return false;
             }
-            accept(f, result.frontends());
+            accept(f, result.frontends(), bytes.length);
         } else {
             reject(f, result.problems());
         }
@@ -206,45 +199,51 @@ final class ConfigFileSet {
 
     /**
      * Whether taking this file's frontends would hold more than the source may: what a source holds
-     * lives as long as the router, so it is bounded across all its files, not only per file.
+     * lives as long as the router, so it is bounded across all its files, not only per file. The
+     * counts bound the objects, the bytes every string taken from the files (names, host names).
      */
-    private ConfigProblem overLimit(WatchedFile f, List<Frontend> frontends) {
-        int ownFrontends = frontends.size();
-        int ownBackends = backends(frontends);
-        int otherFrontends = 0;
-        int otherBackends = 0;
+    private ConfigProblem overLimit(WatchedFile f, List<Frontend> frontends, int bytes) {
+        long[] own = held(frontends, bytes);
+        long[] others = new long[own.length];
         for (WatchedFile other : files.values()) {
             if (other != f) {
-                otherFrontends += other.good.size();
-                otherBackends += backends(other.good);
+                long[] h = held(other.good, other.goodBytes);
+                for (int i = 0; i < h.length; i++) {
+                    others[i] += h[i];
+                }
             }
         }
-        String what = null;
-        if (ownFrontends + otherFrontends > MAX_FRONTENDS) {
-            what = count(ownFrontends, otherFrontends, "frontends", MAX_FRONTENDS);
-        } else if (ownBackends + otherBackends > MAX_BACKENDS) {
-            what = count(ownBackends, otherBackends, "backends", MAX_BACKENDS);
+        for (int i = 0; i < own.length; i++) {
+            if (own[i] + others[i] > LIMITS[i]) {
+                return new ConfigProblem(f.display(), 0, 0, "has " + own[i] + " " + HELD[i]
+                        + (others[i] == 0 ? "" : "; with the " + others[i] + " of the other files that is "
+                        + (own[i] + others[i])) + ", more than the limit of " + LIMITS[i] + " " + HELD[i]
+                        + " per source");
+            }
         }
-        return what == null ? null : new ConfigProblem(f.display(), 0, 0, what);
+        return null;
     }
 
-    private static String count(int own, int other, String what, int limit) {
-        return "has " + own + " " + what + (other == 0 ? "" : "; with the " + other + " of the other files that is "
-                + (own + other)) + ", more than the limit of " + limit + " " + what + " per source";
-    }
+    private static final String[] HELD = {"frontends", "backends", "allow/deny/trusted networks", "bytes"};
+    private static final long[] LIMITS = {ConfigParser.MAX_FRONTENDS, ConfigParser.MAX_BACKENDS,
+        ConfigParser.MAX_NETWORKS, ConfigParser.MAX_SOURCE_BYTES};
 
-    private static int backends(List<Frontend> frontends) {
-        int n = 0;
+    /** What frontends hold, in the order of {@link #HELD}. */
+    private static long[] held(List<Frontend> frontends, long bytes) {
+        long backends = 0;
+        long networks = 0;
         for (Frontend fe : frontends) {
-            n += fe.backends().size();
+            backends += fe.backends().size();
+            networks += fe.allow().size() + fe.deny().size() + fe.acceptProxy().trusted().size();
         }
-        return n;
+        return new long[] {frontends.size(), backends, networks, bytes};
     }
 
     private void missing(WatchedFile f) {
         if (!f.good.isEmpty()) {
             log.info("{} is gone; withdrawing its {} frontend(s)", f.display(), f.good.size());
             f.good = List.of();
+            f.goodBytes = 0;
         }
         if (f.candidate.explicit()) {
             f.failing = true;
@@ -256,8 +255,9 @@ final class ConfigFileSet {
         }
     }
 
-    private void accept(WatchedFile f, List<Frontend> frontends) {
+    private void accept(WatchedFile f, List<Frontend> frontends, int bytes) {
         f.good = frontends;
+        f.goodBytes = frontends.isEmpty() ? 0 : bytes;
         log.info("read {}: {} frontend(s)", f.display(), frontends.size());
         if (f.failing) {
             f.failing = false;
@@ -275,7 +275,9 @@ final class ConfigFileSet {
         }
     }
 
-    private void readError(WatchedFile f, String message) {
+    private void readError(WatchedFile f, String text) {
+        // An exception's text quotes paths as the file system has them.
+        String message = SafeText.escape(text);
         if (!message.equals(f.readError)) {
             f.readError = message;
             f.failing = true;

@@ -36,6 +36,20 @@ public final class ConfigParser {
     /** The most text read from one file; a file on disk is limited to 256 KiB before this. */
     public static final int MAX_TEXT_CHARS = 256 << 10;
 
+    /**
+     * What one source may hold from all its files together, so that no set of files can exhaust a
+     * small heap (the launcher's 64 MiB). Measured with {@code HeapBoundTest}'s files (the most
+     * frontends and backends, beside the densest file being parsed and refused), a 20 MiB heap holds
+     * it all. A file with more frontend entries than this is refused before they are built.
+     */
+    public static final int MAX_FRONTENDS = 4096;
+    /** See {@link #MAX_FRONTENDS}. */
+    public static final int MAX_BACKENDS = 16384;
+    /** allow, deny and acceptProxy.trusted entries together; see {@link #MAX_FRONTENDS}. */
+    public static final int MAX_NETWORKS = 16384;
+    /** The bytes of the files whose frontends a source holds: a bound on every string taken from them. */
+    public static final int MAX_SOURCE_BYTES = 1 << 20;
+
     /** The only format version there is, as l4proxy writes it. */
     public static final String API_VERSION = "v1";
 
@@ -150,6 +164,11 @@ public final class ConfigParser {
         }
         if (!draft.apiVersionGiven) {
             problems.add(root.get().mark(), "missing 'apiVersion: " + API_VERSION + "' (the l4proxy format version)");
+        }
+        if (draft.frontends != null && draft.frontends.items().size() > MAX_FRONTENDS) {
+            problems.add(draft.frontends.mark(), draft.frontends.items().size() + " frontends, more than the limit of "
+                    + MAX_FRONTENDS + " per source");
+            return new Result(List.of(), problems.list());
         }
         List<SameBindMerger.Entry> entries = new ArrayList<>();
         if (draft.frontends != null) {

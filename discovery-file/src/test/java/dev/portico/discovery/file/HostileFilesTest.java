@@ -198,6 +198,47 @@ class HostileFilesTest {
         assertThat(listener.last().frontends()).hasSize(1);
     }
 
+    @Test
+    void bytesOfFilesTakenAreBoundedPerSource() throws IOException {
+        String padding = ("# " + "x".repeat(1000) + "\n").repeat(220);
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            files.add(Files.writeString(dir.resolve(i + ".yaml"), config(80 + i, "10.0.0.1:80") + padding));
+        }
+
+        start(dir);
+
+        long size = Files.size(files.get(0));
+        assertThat(listener.errorTexts()).containsExactly(files.get(4) + ": has " + size + " bytes; with the "
+                + 4 * size + " of the other files that is " + 5 * size + ", more than the limit of 1048576 bytes per source");
+        assertThat(listener.last().frontends()).hasSize(4);
+    }
+
+    @Test
+    void networksAcrossFilesAreBoundedPerSource() throws IOException {
+        StringBuilder allow = new StringBuilder("apiVersion: v1\nfrontends:\n- bind: 80\n  allow:\n");
+        for (int i = 0; i < 9000; i++) {
+            allow.append("  - 10.").append(i >> 8).append('.').append(i & 255).append(".0/24\n");
+        }
+        Path a = Files.writeString(dir.resolve("a.yaml"), allow.toString());
+        Path b = Files.writeString(dir.resolve("b.yaml"), allow.toString().replace("bind: 80", "bind: 81")
+                .replace("allow:", "deny:"));
+
+        start(a, b);
+
+        assertThat(listener.errorTexts()).containsExactly(b + ": has 9000 allow/deny/trusted networks; with the 9000 "
+                + "of the other files that is 18000, more than the limit of 16384 allow/deny/trusted networks per source");
+    }
+
+    @Test
+    void fileWithMoreFrontendEntriesThanTheLimitIsRefusedBeforeBuildingThem() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.yaml"), frontends(5000, 10000));
+
+        start(a);
+
+        assertThat(listener.errorTexts()).containsExactly(a + ":3:1: 5000 frontends, more than the limit of 4096 per source");
+    }
+
     private static String frontends(int count, int firstPort) {
         StringBuilder sb = new StringBuilder("apiVersion: v1\nfrontends:\n");
         for (int i = 0; i < count; i++) {
