@@ -67,7 +67,9 @@ final class ConfigText {
             while (ch.read(buf) >= 0) {
                 if (!buf.hasRemaining()) {
                     if (buf.capacity() > MAX_FILE_BYTES) {
-                        throw tooLarge(display, Math.max(ch.size(), buf.capacity()));
+                        throw new RejectedException(new ConfigProblem(display, 0, 0, "reads as more than "
+                                + MAX_FILE_BYTES + " bytes, the limit for a config file, though its size was "
+                                + attrs.size() + " when checked"));
                     }
                     buf = ByteBuffer.allocate((int) Math.min(MAX_FILE_BYTES + 1L, 2L * buf.capacity()))
                             .put(buf.flip());

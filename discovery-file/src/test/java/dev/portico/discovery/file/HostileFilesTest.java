@@ -163,6 +163,19 @@ class HostileFilesTest {
     }
 
     @Test
+    void fileLongerThanItsSizeSaidIsReadOnlyUpToTheLimit() throws IOException {
+        // A regular file whose size says 0 but which reads as megabytes: as a file that grows while read.
+        Path kallsyms = Path.of("/proc/kallsyms");
+        assumeThat(Files.isReadable(kallsyms) && Files.size(kallsyms) == 0).as("/proc/kallsyms as on Linux").isTrue();
+        Path link = Files.createSymbolicLink(dir.resolve("a.yaml"), kallsyms);
+
+        start(link);
+
+        assertThat(listener.errorTexts()).containsExactly(link + ": reads as more than 262144 bytes, the limit for "
+                + "a config file, though its size was 0 when checked");
+    }
+
+    @Test
     void fileWithALongLineIsRefusedNamingTheLine() throws IOException {
         Path file = Files.writeString(dir.resolve("a.yaml"),
                 "apiVersion: v1\nfrontends: []\n# " + "x".repeat(100_000) + "\n");
