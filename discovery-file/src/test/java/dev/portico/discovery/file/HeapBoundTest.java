@@ -48,9 +48,8 @@ class HeapBoundTest {
         assertThat(child.exitValue()).as(out).isZero();
         int acceptedBackends = Files.readString(backends).split("address").length - 1;
         assertThat(out.lines().filter(l -> l.matches("(error|snapshot) .*|done")).toList()).as(out).containsExactly(
-                "error " + dense + ": has " + (Files.size(dense) - 26) / 10 + " frontends; with the 4096 of the other "
-                        + "files that is " + ((Files.size(dense) - 26) / 10 + 4096)
-                        + ", more than the limit of 4096 frontends per source",
+                "error " + dense + ":3:1: " + (Files.size(dense) - 26) / 10 + " frontends, more than the limit of 4096 "
+                        + "per source",
                 "error " + huge + ": " + Files.size(huge) + " bytes, larger than the limit of 262144 bytes (256 KiB) "
                         + "for a config file",
                 "error " + oneLine + ": 10000003 bytes, larger than the limit of 262144 bytes (256 KiB) for a config file",

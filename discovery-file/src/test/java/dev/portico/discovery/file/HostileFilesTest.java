@@ -48,7 +48,10 @@ class HostileFilesTest {
     }
 
     private FileBackendSource start(Path... paths) {
-        FileBackendSource source = new FileBackendSource(List.of(paths));
+        return start(new FileBackendSource(List.of(paths)));
+    }
+
+    private FileBackendSource start(FileBackendSource source) {
         sources.add(source);
         // start() waits for the first read; a reader that blocks would hang here, so bound it.
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> source.start(listener));
@@ -85,19 +88,17 @@ class HostileFilesTest {
         Path pipe = fifo(dir.resolve("pipe.yaml"));
         Path good = Files.writeString(dir.resolve("good.yaml"), config(80, "10.0.0.1:80"));
 
-        FileBackendSource source = start(pipe, good);
+        FileBackendSource source = start(new FileBackendSource("fifo", List.of(pipe, good)));
 
         assertThat(errorAt(pipe.toString())).isNotNull()
                 .extracting(SourceError::message).isEqualTo("is a FIFO, not a regular file");
         assertThat(listener.served()).containsExactly(":80=10.0.0.1:80");
         Files.writeString(good, config(80, "10.0.0.2:80"));
         eventually().untilAsserted(() -> assertThat(listener.served()).containsExactly(":80=10.0.0.2:80"));
-        Thread reload = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("portico-file-reload-file")).findFirst().orElseThrow();
 
-        source.close();
-
-        assertThat(reload.isAlive()).isFalse();
+        assertTimeoutPreemptively(Duration.ofSeconds(30), source::close);
+        eventually().untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().equals("portico-file-reload-fifo") && t.isAlive()));
     }
 
     @Test
