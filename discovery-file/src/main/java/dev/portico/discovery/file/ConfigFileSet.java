@@ -2,10 +2,6 @@ package dev.portico.discovery.file;
 
 import dev.portico.api.Frontend;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -30,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ConfigFileSet {
     private static final Logger log = LoggerFactory.getLogger(ConfigFileSet.class);
-    private static final long MAX_FILE_BYTES = 16L << 20;
     /** A file that never stops changing is taken as it is after this long. */
     private static final Duration MAX_UNSTABLE = Duration.ofSeconds(1);
 
@@ -148,14 +143,13 @@ final class ConfigFileSet {
         byte[] bytes = null;
         byte[] version;
         try {
-            if (Files.size(f.candidate.path()) > MAX_FILE_BYTES) {
-                readError(f, "is larger than " + (MAX_FILE_BYTES >> 20) + " MiB; not a config file?");
-                return false;
-            }
-            bytes = Files.readAllBytes(f.candidate.path());
+            bytes = ConfigText.read(f.candidate.path(), f.display());
             version = sha256(bytes);
         } catch (NoSuchFileException e) {
             version = WatchedFile.MISSING;
+        } catch (ConfigText.RejectedException e) {
+            readError(f, e.problem().message());
+            return false;
         } catch (IOException e) {
             readError(f, "cannot read: " + e);
             return false;
@@ -176,9 +170,9 @@ final class ConfigFileSet {
         versionsRead++;
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            reject(f, List.of(new ConfigProblem(f.display(), 0, 0, "is not UTF-8 text (" + e + ")")));
+            text = ConfigText.decode(f.display(), bytes);
+        } catch (ConfigText.RejectedException e) {
+            reject(f, List.of(e.problem()));
             return false;
         }
         ConfigParser.Result result;
@@ -191,17 +185,65 @@ final class ConfigFileSet {
                     List.of(new ConfigProblem(f.display(), 0, 0, "cannot be read (internal error: " + e + ")")));
         }
         if (result.ok()) {
-            accept(f, result.frontends());
+            ConfigProblem over = overLimit(f, result.frontends(), bytes.length);
+            if (over != null) {
+                reject(f, List.of(over));
+                return false;
+            }
+            accept(f, result.frontends(), bytes.length);
         } else {
             reject(f, result.problems());
         }
         return false;
     }
 
+    /**
+     * Whether taking this file's frontends would hold more than the source may: what a source holds
+     * lives as long as the router, so it is bounded across all its files, not only per file. The
+     * counts bound the objects, the bytes every string taken from the files (names, host names).
+     */
+    private ConfigProblem overLimit(WatchedFile f, List<Frontend> frontends, int bytes) {
+        long[] own = held(frontends, bytes);
+        long[] others = new long[own.length];
+        for (WatchedFile other : files.values()) {
+            if (other != f) {
+                long[] h = held(other.good, other.goodBytes);
+                for (int i = 0; i < h.length; i++) {
+                    others[i] += h[i];
+                }
+            }
+        }
+        for (int i = 0; i < own.length; i++) {
+            if (own[i] + others[i] > LIMITS[i]) {
+                return new ConfigProblem(f.display(), 0, 0, "has " + own[i] + " " + HELD[i]
+                        + (others[i] == 0 ? "" : "; with the " + others[i] + " of the other files that is "
+                        + (own[i] + others[i])) + ", more than the limit of " + LIMITS[i] + " " + HELD[i]
+                        + " per source");
+            }
+        }
+        return null;
+    }
+
+    private static final String[] HELD = {"frontends", "backends", "allow/deny/trusted networks", "bytes"};
+    private static final long[] LIMITS = {ConfigParser.MAX_FRONTENDS, ConfigParser.MAX_BACKENDS,
+        ConfigParser.MAX_NETWORKS, ConfigParser.MAX_SOURCE_BYTES};
+
+    /** What frontends hold, in the order of {@link #HELD}. */
+    private static long[] held(List<Frontend> frontends, long bytes) {
+        long backends = 0;
+        long networks = 0;
+        for (Frontend fe : frontends) {
+            backends += fe.backends().size();
+            networks += fe.allow().size() + fe.deny().size() + fe.acceptProxy().trusted().size();
+        }
+        return new long[] {frontends.size(), backends, networks, bytes};
+    }
+
     private void missing(WatchedFile f) {
         if (!f.good.isEmpty()) {
             log.info("{} is gone; withdrawing its {} frontend(s)", f.display(), f.good.size());
             f.good = List.of();
+            f.goodBytes = 0;
         }
         if (f.candidate.explicit()) {
             f.failing = true;
@@ -213,8 +255,9 @@ final class ConfigFileSet {
         }
     }
 
-    private void accept(WatchedFile f, List<Frontend> frontends) {
+    private void accept(WatchedFile f, List<Frontend> frontends, int bytes) {
         f.good = frontends;
+        f.goodBytes = frontends.isEmpty() ? 0 : bytes;
         log.info("read {}: {} frontend(s)", f.display(), frontends.size());
         if (f.failing) {
             f.failing = false;
@@ -232,7 +275,9 @@ final class ConfigFileSet {
         }
     }
 
-    private void readError(WatchedFile f, String message) {
+    private void readError(WatchedFile f, String text) {
+        // An exception's text quotes paths as the file system has them.
+        String message = SafeText.escape(text);
         if (!message.equals(f.readError)) {
             f.readError = message;
             f.failing = true;

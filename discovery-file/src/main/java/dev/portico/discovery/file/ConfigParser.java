@@ -31,6 +31,25 @@ import java.util.Optional;
  */
 public final class ConfigParser {
 
+    /** The longest line read; longer ones are refused before YAML parsing (see {@link #parse}). */
+    public static final int MAX_LINE_CHARS = 64 << 10;
+    /** The most text read from one file; a file on disk is limited to 256 KiB before this. */
+    public static final int MAX_TEXT_CHARS = 256 << 10;
+
+    /**
+     * What one source may hold from all its files together, so that no set of files can exhaust a
+     * small heap (the launcher's 64 MiB). Measured with {@code HeapBoundTest}'s files (the most
+     * frontends and backends, beside the densest file being parsed and refused), a 20 MiB heap holds
+     * it all. A file with more frontend entries than this is refused before they are built.
+     */
+    public static final int MAX_FRONTENDS = 4096;
+    /** See {@link #MAX_FRONTENDS}. */
+    public static final int MAX_BACKENDS = 16384;
+    /** allow, deny and acceptProxy.trusted entries together; see {@link #MAX_FRONTENDS}. */
+    public static final int MAX_NETWORKS = 16384;
+    /** The bytes of the files whose frontends a source holds: a bound on every string taken from them. */
+    public static final int MAX_SOURCE_BYTES = 1 << 20;
+
     /** The only format version there is, as l4proxy writes it. */
     public static final String API_VERSION = "v1";
 
@@ -87,7 +106,7 @@ public final class ConfigParser {
      * lacks it.
      */
     static final Map<String, Setter<FrontendDraft>> FRONTEND_KEYS = new KeyTable<FrontendDraft>()
-            .key("name", (e, d) -> d.builder.name(Values.string(e)))
+            .key("name", (e, d) -> d.builder.name(Values.printable(e)))
             .key("bind", (e, d) -> {
                 d.bindGiven();
                 d.builder.bind(BindAddress.parse(Values.string(e)));
@@ -125,6 +144,9 @@ public final class ConfigParser {
      */
     public static Result parse(String file, String text, String source) {
         Problems problems = new Problems(file);
+        if (!withinLimits(text, problems)) {
+            return new Result(List.of(), problems.list());
+        }
         Optional<YamlNode> root;
         try {
             root = YamlReader.read(text);
@@ -143,6 +165,11 @@ public final class ConfigParser {
         if (!draft.apiVersionGiven) {
             problems.add(root.get().mark(), "missing 'apiVersion: " + API_VERSION + "' (the l4proxy format version)");
         }
+        if (draft.frontends != null && draft.frontends.items().size() > MAX_FRONTENDS) {
+            problems.add(draft.frontends.mark(), draft.frontends.items().size() + " frontends, more than the limit of "
+                    + MAX_FRONTENDS + " per source");
+            return new Result(List.of(), problems.list());
+        }
         List<SameBindMerger.Entry> entries = new ArrayList<>();
         if (draft.frontends != null) {
             for (YamlNode item : draft.frontends.items()) {
@@ -158,6 +185,32 @@ public final class ConfigParser {
         }
         List<Frontend> frontends = SameBindMerger.merge(entries, problems);
         return problems.count() == 0 ? new Result(frontends, List.of()) : new Result(List.of(), problems.list());
+    }
+
+    /**
+     * Refuses text that would cost the YAML reader more than its size: SnakeYAML re-copies its buffer
+     * for every chunk of a long token, so one 10 MB line takes minutes. Checked before any parsing,
+     * in one pass.
+     */
+    private static boolean withinLimits(String text, Problems problems) {
+        if (text.length() > MAX_TEXT_CHARS) {
+            problems.add(new Mark(0, 0), text.length() + " characters, larger than the limit of " + MAX_TEXT_CHARS);
+            return false;
+        }
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i == text.length() || text.charAt(i) == '\n') {
+                if (i - start > MAX_LINE_CHARS) {
+                    problems.add(new Mark(line, 1), "line is " + (i - start) + " characters long (limit "
+                            + MAX_LINE_CHARS + ")");
+                    return false;
+                }
+                line++;
+                start = i + 1;
+            }
+        }
+        return true;
     }
 
     /**

@@ -25,7 +25,8 @@ final class ConfigPaths {
      *
      * @param key      absolute, normalised path: the identity of the file's state across reloads
      * @param path     the path to open (symlinks are followed when reading)
-     * @param display  the name messages use: as given, or directory/entry
+     * @param display  the name messages use: as given, or directory/entry (control and bidi
+     *                 characters escaped: a file name is text from outside too)
      * @param explicit named by the user, so its absence is an error rather than a deletion
      */
     record Candidate(Path key, Path path, String display, boolean explicit) {
@@ -66,10 +67,10 @@ final class ConfigPaths {
             if (Files.isDirectory(input)) {
                 dirs.add(abs);
                 for (Path entry : entries(input)) {
-                    add(files, seen, dirs, new Candidate(abs.resolve(entry.getFileName()), entry, entry.toString(), false));
+                    add(files, seen, dirs, new Candidate(abs.resolve(entry.getFileName()), entry, SafeText.escape(entry.toString()), false));
                 }
             } else {
-                add(files, seen, dirs, new Candidate(abs, input, input.toString(), true));
+                add(files, seen, dirs, new Candidate(abs, input, SafeText.escape(input.toString()), true));
             }
         }
         return new Expansion(files, dirs);
@@ -95,9 +96,10 @@ final class ConfigPaths {
     }
 
     /**
-     * The {@code *.yaml} and {@code *.yml} files of a directory, by name. Hidden entries are skipped:
+     * The {@code *.yaml} and {@code *.yml} entries of a directory, by name. Hidden entries are skipped:
      * editors' swap files and a ConfigMap's {@code ..data} and {@code ..2026_...} directories, whose
-     * files are read through the visible symlinks that point into them.
+     * files are read through the visible symlinks that point into them. An entry that is no regular
+     * file (a FIFO, a device, a directory) is kept, so that reading it reports what it is.
      */
     private static List<Path> entries(Path dir) throws UnlistableException {
         List<Path> out = new ArrayList<>();
@@ -105,13 +107,12 @@ final class ConfigPaths {
             for (Path entry : stream) {
                 String name = entry.getFileName().toString();
                 String lower = name.toLowerCase(Locale.ROOT);
-                if (!name.startsWith(".") && (lower.endsWith(".yaml") || lower.endsWith(".yml"))
-                        && Files.isRegularFile(entry)) {
+                if (!name.startsWith(".") && (lower.endsWith(".yaml") || lower.endsWith(".yml"))) {
                     out.add(entry);
                 }
             }
         } catch (IOException e) {
-            throw new UnlistableException(dir.toString(), e);
+            throw new UnlistableException(SafeText.escape(dir.toString()), e);
         }
         out.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
         return out;

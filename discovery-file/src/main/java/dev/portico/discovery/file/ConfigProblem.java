@@ -11,6 +11,12 @@ package dev.portico.discovery.file;
  */
 public record ConfigProblem(String file, int line, int column, String message) {
 
+    /** Control and bidi characters in a file name or an echoed value are written as escapes, for logs. */
+    public ConfigProblem {
+        file = SafeText.escape(file);
+        message = SafeText.escape(message);
+    }
+
     /** {@code file:line:column}, or just the file when no line applies. */
     public String place() {
         return line <= 0 ? file : file + ":" + line + ":" + column;

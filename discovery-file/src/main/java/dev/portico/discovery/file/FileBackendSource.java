@@ -247,7 +247,7 @@ public final class FileBackendSource implements BackendSource {
     }
 
     private void error(String place, String message) {
-        SourceError e = new SourceError(name, place, message);
+        SourceError e = new SourceError(name, SafeText.escape(place), SafeText.escape(message));
         log.debug("{}", e);
         deliver("error", l -> l.onError(e));
     }

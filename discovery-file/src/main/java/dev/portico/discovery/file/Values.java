@@ -26,6 +26,17 @@ final class Values {
         throw wrongType(e, "a string");
     }
 
+    /** A string that is safe to print: names reach logs, metrics labels and terminals. */
+    static String printable(Entry e) {
+        String s = string(e);
+        int cp = SafeText.firstUnsafe(s);
+        if (cp >= 0) {
+            throw new InvalidConfigException(e.key() + " contains " + SafeText.describe(cp) + "; "
+                    + e.key() + "s may not contain control or bidi characters");
+        }
+        return s;
+    }
+
     static long integer(Entry e, long min, long max) {
         if (e.value() instanceof Scalar s && s.type() == ScalarType.INTEGER) {
             BigDecimal n = s.number();

@@ -22,6 +22,8 @@ final class WatchedFile {
     byte[] digest;
     /** The frontends of the last good version; what the file contributes to snapshots. */
     List<Frontend> good = List.of();
+    /** The size of the last good version, counted against the source's limit while it has frontends. */
+    int goodBytes;
     /** An error about this file was reported and has not been recovered from. */
     boolean failing;
     /** The last read failure reported, so a poll does not repeat it every round. */

@@ -434,14 +434,18 @@ class FileBackendSourceTest {
     }
 
     @Test
-    void fileThatIsNotUtf8IsRejectedNamingTheFile() throws IOException {
-        Path file = Files.write(dir.resolve("a.yaml"), new byte[] {'a', (byte) 0xff, '\n'});
+    void fileThatIsNotUtf8IsRejectedNamingLineColumnAndByteOffset() throws IOException {
+        byte[] head = "apiVersion: v1\nfr\u00e9 ".getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(head, head.length + 2);
+        bytes[head.length] = (byte) 0xff;
+        bytes[head.length + 1] = '\n';
+        Path file = Files.write(dir.resolve("a.yaml"), bytes);
 
         start(file);
 
         assertThat(listener.errors).singleElement().satisfies(e -> {
-            assertThat(e.place()).isEqualTo(file.toString());
-            assertThat(e.message()).startsWith("is not UTF-8 text");
+            assertThat(e.place()).isEqualTo(file + ":2:5");
+            assertThat(e.message()).isEqualTo("not UTF-8 text (byte 0xFF at byte offset 20)");
         });
     }
 
