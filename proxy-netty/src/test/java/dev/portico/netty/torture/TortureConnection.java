@@ -1,0 +1,252 @@
+package dev.portico.netty.torture;
+
+import dev.portico.netty.torture.Scenario.Order;
+import dev.portico.netty.torture.Scenario.Side;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs one {@link Scenario}: a client socket through the proxy and the backend socket it reaches,
+ * each with a writer and a reader thread, and checks the property on both directions: every byte
+ * a peer wrote before its FIN reaches the other peer, in order, before the EOF; a reset arrives as
+ * a reset; nothing else arrives.
+ */
+final class TortureConnection {
+    /** How a reader's stream ended. */
+    enum End { EOF, RESET, MISMATCH, TIMEOUT, ERROR, ABORTED_HERE }
+
+    /** What one reader saw. */
+    record Received(long bytes, End end, String detail) {
+        @Override
+        public String toString() {
+            return bytes + " B then " + end + (detail == null ? "" : " (" + detail + ")");
+        }
+    }
+
+    private static final int READ_TIMEOUT_MS = 120_000;
+
+    final Scenario scenario;
+    private final ServerSocket backendListener;
+    private final InetSocketAddress proxy;
+    private volatile Socket clientSocket;
+    private volatile Socket backendSocket;
+    private final CompletableFuture<Received> toClient = new CompletableFuture<>();
+    private final CompletableFuture<Received> toBackend = new CompletableFuture<>();
+    private final List<String> writeErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    TortureConnection(Scenario scenario, ServerSocket backendListener, InetSocketAddress proxy) {
+        this.scenario = scenario;
+        this.backendListener = backendListener;
+        this.proxy = proxy;
+    }
+
+    /** Opens the backend listener of a scenario, its receive buffer set for the connection it accepts. */
+    static ServerSocket listen(Scenario s) throws IOException {
+        ServerSocket ss = new ServerSocket();
+        ss.setReceiveBufferSize(s.backend().receiveBuffer());
+        ss.bind(new InetSocketAddress("127.0.0.1", 0), 4);
+        ss.setSoTimeout(READ_TIMEOUT_MS);
+        return ss;
+    }
+
+    /** Starts both peers on {@code pool}; the future completes when both directions have ended. */
+    CompletableFuture<Void> start(ExecutorService pool) {
+        CompletableFuture<Void> backendSide = CompletableFuture.runAsync(this::runBackend, pool);
+        CompletableFuture<Void> clientSide = CompletableFuture.runAsync(this::runClient, pool);
+        return CompletableFuture.allOf(backendSide, clientSide, toClient, toBackend);
+    }
+
+    private void runClient() {
+        Socket s = new Socket();
+        try {
+            s.setReceiveBufferSize(scenario.client().receiveBuffer());
+            s.setSoTimeout(READ_TIMEOUT_MS);
+            s.connect(proxy, 30_000);
+        } catch (IOException e) {
+            toClient.complete(new Received(0, End.ERROR, "connect to the proxy failed: " + e));
+            closeQuietly(s);
+            return;
+        }
+        clientSocket = s;
+        peer(s, true);
+    }
+
+    private void runBackend() {
+        Socket s;
+        try {
+            s = backendListener.accept();
+            s.setSoTimeout(READ_TIMEOUT_MS);
+        } catch (IOException e) {
+            toBackend.complete(new Received(0, End.ERROR, "backend accepted nothing: " + e));
+            return;
+        } finally {
+            closeQuietly(backendListener);
+        }
+        backendSocket = s;
+        peer(s, false);
+    }
+
+    /** One peer: its writer starts at once or after its reader's EOF, as the order says. */
+    private void peer(Socket s, boolean isClient) {
+        Side me = isClient ? scenario.client() : scenario.backend();
+        Side other = isClient ? scenario.backend() : scenario.client();
+        CompletableFuture<Received> mine = isClient ? toClient : toBackend;
+        Order order = scenario.order();
+        boolean writeAfterEof = isClient ? order == Order.BACKEND_FIRST : order == Order.CLIENT_FIRST;
+        Thread reader = new Thread(() -> mine.complete(read(s, other, me)), "torture-read");
+        reader.setDaemon(true);
+        reader.start();
+        if (writeAfterEof) {
+            Received r = mine.join();
+            if (r.end() != End.EOF) {
+                finish(s, isClient);
+                return;
+            }
+        }
+        write(s, me, isClient);
+        try {
+            reader.join(TimeUnit.MILLISECONDS.toMillis(READ_TIMEOUT_MS + 10_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        finish(s, isClient);
+    }
+
+    private void finish(Socket s, boolean isClient) {
+        closeQuietly(s);
+    }
+
+    private void write(Socket s, Side me, boolean isClient) {
+        Scenario.Reset reset = scenario.reset();
+        boolean resetHere = reset != null && reset.byClient() == isClient;
+        long total = resetHere ? reset.afterBytes() : me.bytes();
+        Random r = new Random(me.key());
+        byte[] buf = new byte[me.maxWrite()];
+        long sent = 0;
+        try {
+            OutputStream out = s.getOutputStream();
+            while (sent < total) {
+                int n = (int) Math.min(total - sent, 1 + r.nextInt(me.maxWrite()));
+                Pattern.fill(me.key(), sent, buf, 0, n);
+                out.write(buf, 0, n);
+                sent += n;
+            }
+            out.flush();
+            if (resetHere) {
+                s.setSoLinger(true, 0);
+                s.close();
+            } else if (scenario.order() != Order.IDLE) {
+                s.shutdownOutput();
+            }
+        } catch (IOException e) {
+            writeErrors.add((isClient ? "client" : "backend") + " writer failed after " + sent + " B: " + e);
+        }
+    }
+
+    /** Reads the stream of {@code from} until it ends, checking every byte. */
+    private Received read(Socket s, Side from, Side me) {
+        byte[] buf = new byte[me.readBuffer()];
+        byte[] scratch = new byte[me.readBuffer()];
+        long got = 0;
+        long nextStall = me.stallEvery() == 0 ? Long.MAX_VALUE : me.stallEvery();
+        try {
+            InputStream in = s.getInputStream();
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                int bad = Pattern.firstMismatch(from.key(), got, buf, 0, n, scratch);
+                if (bad >= 0) {
+                    return new Received(got + bad, End.MISMATCH, "byte " + (got + bad) + " differs");
+                }
+                got += n;
+                if (got > from.bytes()) {
+                    return new Received(got, End.MISMATCH, "more bytes than were sent");
+                }
+                if (got >= nextStall) {
+                    // A slow reader: the peer's writes pile up in the proxy meanwhile.
+                    LockSupport.parkNanos(me.stallMicros() * 1000L);
+                    nextStall += me.stallEvery();
+                }
+            }
+            return new Received(got, End.EOF, null);
+        } catch (java.net.SocketTimeoutException e) {
+            return new Received(got, End.TIMEOUT, "no byte for " + READ_TIMEOUT_MS + " ms");
+        } catch (SocketException e) {
+            if (s.isClosed()) {
+                return new Received(got, End.ABORTED_HERE, null);
+            }
+            String m = String.valueOf(e.getMessage());
+            return new Received(got, m.contains("reset") ? End.RESET : End.ERROR, m);
+        } catch (IOException e) {
+            return new Received(got, End.ERROR, e.toString());
+        }
+    }
+
+    /** Everything wrong with this connection, empty when the property holds. */
+    List<String> problems() {
+        List<String> out = new ArrayList<>();
+        Scenario.Reset reset = scenario.reset();
+        check(out, "to the backend", toBackend.join(), scenario.client(), reset, true);
+        check(out, "to the client", toClient.join(), scenario.backend(), reset, false);
+        if (reset == null) {
+            out.addAll(writeErrors);
+        }
+        return out;
+    }
+
+    private static void check(List<String> out, String direction, Received r, Side sender, Scenario.Reset reset,
+                              boolean senderIsClient) {
+        if (r.end() == End.MISMATCH || r.end() == End.TIMEOUT || r.end() == End.ERROR) {
+            out.add(direction + ": " + r);
+            return;
+        }
+        if (reset == null) {
+            if (r.end() != End.EOF || r.bytes() != sender.bytes()) {
+                out.add(direction + ": expected all " + sender.bytes() + " B then EOF, got " + r);
+            }
+            return;
+        }
+        if (reset.byClient() == senderIsClient) {
+            // The sender aborted: the receiver gets a prefix of what was sent, then a reset, never an EOF.
+            if (r.end() != End.RESET || r.bytes() > reset.afterBytes()) {
+                out.add(direction + ": the sender reset after " + reset.afterBytes() + " B, so a prefix then RESET was "
+                        + "expected; got " + r);
+            }
+        }
+        // The receiver itself aborted: what it read before was checked byte by byte above.
+    }
+
+    /** Where each side stands, for a connection that did not finish in time. */
+    String progress() {
+        return "to the backend: " + (toBackend.isDone() ? toBackend.join() : "still reading")
+                + "; to the client: " + (toClient.isDone() ? toClient.join() : "still reading");
+    }
+
+    void abort() {
+        closeQuietly(clientSocket);
+        closeQuietly(backendSocket);
+        closeQuietly(backendListener);
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException e) {
+            // Closing a socket of a finished or aborted test connection: nothing left to report.
+        }
+    }
+}
