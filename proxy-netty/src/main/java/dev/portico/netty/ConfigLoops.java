@@ -1,8 +1,10 @@
 package dev.portico.netty;
 
+import dev.portico.api.ApplyResult;
 import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.LoopCheck;
+import dev.portico.api.ProxyEvents;
 import dev.portico.api.UnresolvableBindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps loops out of what the engine applies: a new or changed frontend whose backends lead back
@@ -31,12 +35,44 @@ final class ConfigLoops {
     record Result(Map<String, Frontend> apply, List<LoopCheck.Loop> loops, Set<String> refused) {
     }
 
-    private ConfigLoops() {
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoops.class);
+
+    private final Predicate<InetAddress> local;
+    private final ProxyEvents events;
+    // Control thread only: the loops reported and still present, so each is reported once.
+    private Set<String> reported = Set.of();
+
+    ConfigLoops(Predicate<InetAddress> local, ProxyEvents events) {
+        this.local = local;
+        this.events = events;
     }
 
-    /** Control thread: reads the running frontends' bound addresses. */
-    static Result filter(Map<String, Frontend> wanted, Map<String, FrontendRuntime> running,
-                         Predicate<InetAddress> local) {
+    /**
+     * What to apply of {@code wanted}: reports each loop once while it lasts, placed at its
+     * frontend's origin, and adds a failure for each new frontend not opened. Control thread.
+     */
+    Map<String, Frontend> filter(Map<String, Frontend> wanted, Map<String, FrontendRuntime> running,
+                                 List<ApplyResult.ListenerFailure> failures) {
+        Result r = find(wanted, running, local);
+        Set<String> now = new HashSet<>();
+        for (LoopCheck.Loop l : r.loops()) {
+            String text = l.toString();
+            now.add(text);
+            if (r.refused().contains(NettyForwardingEngine.key(l.frontend()))) {
+                failures.add(new ApplyResult.ListenerFailure(l.frontend().name(), l.frontend().bind(), text));
+            }
+            if (!reported.contains(text)) {
+                // Reported through the event; the application decides how loud to be.
+                log.debug("{}", text);
+                events.onConfigRejected(l.toError());
+            }
+        }
+        reported = Set.copyOf(now);
+        return r.apply();
+    }
+
+    static Result find(Map<String, Frontend> wanted, Map<String, FrontendRuntime> running,
+                       Predicate<InetAddress> local) {
         Map<String, Frontend> current = new LinkedHashMap<>(wanted);
         List<LoopCheck.Loop> reported = new ArrayList<>();
         Set<String> fixed = new HashSet<>();

@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,12 +57,7 @@ final class FrontendRuntime {
     private volatile InetSocketAddress bound;
     private volatile EngineStatus.ListenerState state = EngineStatus.ListenerState.FAILED;
     private volatile String error = "not started";
-    // Loop refusals: the last time one was logged, and how many were not logged since.
-    private final AtomicLong loopLoggedAt = new AtomicLong(System.nanoTime() - LOOP_LOG_EVERY_NANOS);
-    private final AtomicLong loopsUnlogged = new AtomicLong();
-
-    /** A loop is logged at most this often per frontend; every refusal is still an event. */
-    static final long LOOP_LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private final LoopRefusals loops = new LoopRefusals(this);
     /** How long a backend found to loop stays down at least (a probe to a loop succeeds). */
     static final Duration LOOP_HOLD = Duration.ofSeconds(30);
 
@@ -280,38 +274,15 @@ final class FrontendRuntime {
     /**
      * Why an accepted connection is refused as a loop (it comes from one of this router's own
      * backend connections or probes that already passed through this frontend), or {@code null}.
-     * A loop takes the backend that formed it down, so neither clients nor probes go round again.
      */
     String loopFrom(Channel client, InetSocketAddress remote, InetSocketAddress local) {
-        LoopGuard.Outgoing o = engine.loopGuard().match(remote, local);
-        if (o == null) {
-            return null;
-        }
-        if (!o.loopsAt(this)) {
-            // A chain through another frontend of ours: its next hop must not come back either.
-            client.attr(LoopGuard.CHAIN).set(o.through(this));
-            return null;
-        }
-        FrontendRuntime origin = o.frontend();
-        String why = "a loop: backend " + o.backend().backend().address() + " of frontend " + origin.name()
-                + " leads back to this router's listener " + bindLabel();
-        origin.loopDetected(o.backend(), why);
-        long now = System.nanoTime();
-        long last = loopLoggedAt.get();
-        if (now - last >= LOOP_LOG_EVERY_NANOS && loopLoggedAt.compareAndSet(last, now)) {
-            long more = loopsUnlogged.getAndSet(0);
-            log.warn("frontend {}: refused a connection from this router itself ({}): {}{}", name(), remote, why,
-                    more > 0 ? " (" + more + " more refused since the last report)" : "");
-        } else {
-            loopsUnlogged.incrementAndGet();
-        }
-        return why;
+        return loops.check(client, remote, local);
     }
 
-    private String bindLabel() {
+    /** The bind as written, and where it listens when that says more (a wildcard, an interface). */
+    String bindLabel() {
         InetSocketAddress b = bound;
         String where = b == null ? null : b.getAddress().getHostAddress() + ":" + b.getPort();
-        // An interface or wildcard bind says where it listens only once bound.
         String at = where == null || config.bind().toString().equals(where) ? "" : " on " + where;
         return config.name() + " (bind " + config.bind() + at + ")";
     }

@@ -8,7 +8,6 @@ import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.ForwardingEngine;
 import dev.portico.api.Frontend;
-import dev.portico.api.LoopCheck;
 import dev.portico.api.ProxyEvents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -30,8 +29,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +77,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     // Control thread only.
     private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
     private final List<FrontendRuntime> draining = new ArrayList<>();
-    private Set<String> reportedLoops = Set.of();
+    private final ConfigLoops configLoops;
     private volatile boolean closing;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
@@ -90,6 +87,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
                 transport.ioHandlerFactory());
         this.events = b.events;
+        this.configLoops = new ConfigLoops(loopGuard::isLocal, events);
         this.allocator = b.allocator;
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
         this.readSizing = new AdaptiveRecvByteBufAllocator(64, 2048, b.maxReadBuffer);
@@ -261,9 +259,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             wanted.put(key(f), f);
         }
         loopGuard.refresh();
-        ConfigLoops.Result loops = ConfigLoops.filter(wanted, running, loopGuard::isLocal);
-        wanted = loops.apply();
-        reportLoops(loops, failures);
+        wanted = configLoops.filter(wanted, running, failures);
         for (var it = running.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
@@ -294,24 +290,6 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             }
         }
         return new ApplyResult(changes, failures);
-    }
-
-    /** Reports each loop once while it lasts, placed at its frontend's origin. Control thread. */
-    private void reportLoops(ConfigLoops.Result loops, List<ApplyResult.ListenerFailure> failures) {
-        Set<String> now = new HashSet<>();
-        for (LoopCheck.Loop l : loops.loops()) {
-            String text = l.toString();
-            now.add(text);
-            if (loops.refused().contains(key(l.frontend()))) {
-                failures.add(new ApplyResult.ListenerFailure(l.frontend().name(), l.frontend().bind(), text));
-            }
-            if (!reportedLoops.contains(text)) {
-                // Reported through the event; the application decides how loud to be.
-                log.debug("{}", text);
-                events.onConfigRejected(l.toError());
-            }
-        }
-        reportedLoops = Set.copyOf(now);
     }
 
     private void recheck() {
