@@ -54,11 +54,13 @@ public final class EngineOptions {
                     + "list (repeatable or comma-separated).")
     List<Cidr> deny = new ArrayList<>();
 
-    int maxConnections;
+    /** {@code null} when not given: the engine derives it from the file descriptor limit. */
+    Integer maxConnections;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "0",
+    @Option(names = "--max-connections", paramLabel = "N",
             description = "At most N client connections open at once over all frontends; more are refused "
-                    + "at once. 0 (the default) means no limit.")
+                    + "at once. 0 means no limit. Default: (file descriptor limit - reserve) / 2, so nothing "
+                    + "can exhaust the descriptors.")
     void maxConnections(int n) {
         if (n < 0) {
             throw new ParameterException(mixee.commandLine(), "Invalid value for option '--max-connections': "

@@ -99,14 +99,16 @@ final class ProxyRuntime {
         }
         ProxyEvents events = listeners.size() == 1 ? logEvents : new FanOutEvents(log, listeners);
         logAccessControl(log, options);
-        NettyForwardingEngine engine = NettyForwardingEngine.builder()
+        NettyForwardingEngine.Builder builder = NettyForwardingEngine.builder()
                 .transport(transport)
                 .ioThreads(options.ioThreads)
                 .defaultAllow(List.copyOf(options.allow))
                 .defaultDeny(List.copyOf(options.deny))
-                .maxConnections(options.maxConnections)
-                .events(events)
-                .build();
+                .events(events);
+        if (options.maxConnections != null) {
+            builder.maxConnections(options.maxConnections);
+        }
+        NettyForwardingEngine engine = builder.build();
         SourceCoordinator coordinator = new SourceCoordinator(engine, events);
         for (BackendSource s : sources) {
             coordinator.add(s);
@@ -149,7 +151,7 @@ final class ProxyRuntime {
         if (!options.deny.isEmpty()) {
             log.info("every frontend refuses {}", cidrs(options.deny));
         }
-        if (options.maxConnections > 0) {
+        if (options.maxConnections != null && options.maxConnections > 0) {
             log.info("at most {} client connections at once over all frontends", options.maxConnections);
         }
     }

@@ -41,6 +41,6 @@ class AccessLogEventsTest {
     void everyCloseReasonHasItsLowerCaseName() {
         assertThat(java.util.Arrays.stream(CloseReason.values()).map(dev.portico.examples.metrics.MetricsEvents::label))
                 .containsExactly("client_closed", "backend_closed", "idle_timeout", "reset", "no_backend", "shutdown",
-                        "denied", "limit", "bad_proxy_header");
+                        "denied", "limit", "bad_proxy_header", "loop");
     }
 }

@@ -37,11 +37,11 @@ class OperatorFlagsTest {
     }
 
     @Test
-    void defaultsServeEveryoneWithoutLimitMetricsOffAccessLogOn() {
+    void defaultsServeEveryoneWithTheEnginesLimitMetricsOffAccessLogOn() {
         RouterCommand r = router("router", "-c", "a.yaml");
         assertThat(r.engine.allow).isEmpty();
         assertThat(r.engine.deny).isEmpty();
-        assertThat(r.engine.maxConnections).isZero();
+        assertThat(r.engine.maxConnections).as("the engine derives it from the descriptor limit").isNull();
         assertThat(r.observability.metrics).isNull();
         assertThat(r.observability.accessLog).isTrue();
     }

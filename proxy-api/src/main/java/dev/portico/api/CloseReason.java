@@ -19,5 +19,7 @@ public enum CloseReason {
     /** Refused because a connection limit was reached. */
     LIMIT,
     /** A PROXY protocol header was missing, malformed or late. */
-    BAD_PROXY_HEADER
+    BAD_PROXY_HEADER,
+    /** The client is this router itself: a backend leads back to one of its own listeners. */
+    LOOP
 }

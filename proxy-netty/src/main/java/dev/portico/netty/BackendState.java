@@ -23,6 +23,10 @@ final class BackendState implements Balancer.Candidate {
     private boolean confirmed;
     private int successes;
     private int failures;
+    // While set and in the future, a successful probe does not bring the backend up: it connected
+    // to this router itself.
+    private long loopHoldUntil;
+    private boolean loopHeld;
 
     BackendState(Backend backend, boolean initiallyUp) {
         this.backend = backend;
@@ -77,6 +81,9 @@ final class BackendState implements Balancer.Candidate {
      * @return whether the backend changed between up and down
      */
     synchronized boolean probeResult(boolean ok, String error, HealthCheck hc) {
+        if (ok && loopHeld && System.nanoTime() - loopHoldUntil < 0) {
+            return false;
+        }
         if (!ok) {
             lastError = error;
         }
@@ -103,6 +110,19 @@ final class BackendState implements Balancer.Candidate {
         confirmed = true;
         successes = 0;
         failures = hc.fall();
+        return setHealthy(false);
+    }
+
+    /**
+     * A connection to this backend came back to the router: down at once, and kept down for
+     * {@code holdNanos} whatever the probes say (a probe to a loop succeeds).
+     */
+    synchronized boolean loopDetected(String error, long holdNanos) {
+        lastError = error;
+        confirmed = true;
+        successes = 0;
+        loopHeld = true;
+        loopHoldUntil = System.nanoTime() + holdNanos;
         return setHealthy(false);
     }
 

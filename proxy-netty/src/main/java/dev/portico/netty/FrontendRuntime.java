@@ -13,6 +13,7 @@ import dev.portico.api.Frontend;
 import dev.portico.api.UnresolvableBindException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,6 +57,9 @@ final class FrontendRuntime {
     private volatile InetSocketAddress bound;
     private volatile EngineStatus.ListenerState state = EngineStatus.ListenerState.FAILED;
     private volatile String error = "not started";
+    private final LoopRefusals loops = new LoopRefusals(this);
+    /** How long a backend found to loop stays down at least (a probe to a loop succeeds). */
+    static final Duration LOOP_HOLD = Duration.ofSeconds(30);
 
     FrontendRuntime(NettyForwardingEngine engine, Frontend config) {
         this.engine = engine;
@@ -85,6 +89,11 @@ final class FrontendRuntime {
 
     List<BackendState> usable() {
         return usable;
+    }
+
+    /** The socket address listened on, {@code null} while not listening. */
+    InetSocketAddress boundAddress() {
+        return bound;
     }
 
     EngineStatus.ListenerState state() {
@@ -254,6 +263,42 @@ final class FrontendRuntime {
     void probeResult(BackendState b, boolean ok, String error) {
         if (b.probeResult(ok, error, config.health())) {
             healthChanged(b, ok ? "health check passed" : "health check failed: " + error);
+        }
+    }
+
+    /** The handler of an outgoing connection to {@code b}, marked if it may reach this machine. */
+    ChannelHandler outgoing(ChannelHandler h, BackendState b, Channel client) {
+        return engine.loopGuard().wrap(h, this, b, client);
+    }
+
+    /**
+     * Why an accepted connection is refused as a loop (it comes from one of this router's own
+     * backend connections or probes that already passed through this frontend), or {@code null}.
+     */
+    String loopFrom(Channel client, InetSocketAddress remote, InetSocketAddress local) {
+        return loops.check(client, remote, local);
+    }
+
+    /** The bind as written, and where it listens when that says more (a wildcard, an interface). */
+    String bindLabel() {
+        InetSocketAddress b = bound;
+        String where = b == null ? null : b.getAddress().getHostAddress() + ":" + b.getPort();
+        String at = where == null || config.bind().toString().equals(where) ? "" : " on " + where;
+        return config.name() + " (bind " + config.bind() + at + ")";
+    }
+
+    void loopDetected(BackendState b, String reason) {
+        // At least three probe intervals, so a probe already in flight cannot bring it back.
+        long hold = Math.max(LOOP_HOLD.toNanos(), config.health().interval().multipliedBy(3).toNanos());
+        if (b.loopDetected(reason, hold)) {
+            healthChanged(b, reason);
+            if (!config.health().enabled()) {
+                health.loop.schedule(() -> {
+                    if (b.holdExpired()) {
+                        healthChanged(b, "hold time after a loop expired");
+                    }
+                }, hold, TimeUnit.NANOSECONDS);
+            }
         }
     }
 

@@ -77,7 +77,7 @@ final class HealthChecker {
                 .resolver(frontend.engine().resolver())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, hc.timeout().toMillis()))
                 .option(ChannelOption.SO_LINGER, 0)
-                .handler(new ChannelInboundHandlerAdapter());
+                .handler(frontend.outgoing(new ChannelInboundHandlerAdapter(), b, null));
         boot.connect(b.address()).addListener(f -> {
             if (f.isSuccess()) {
                 ((ChannelFuture) f).channel().close();

@@ -72,10 +72,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final List<Cidr> defaultDeny;
     private final int maxConnections;
     private final AtomicInteger globalActive = new AtomicInteger();
+    private final LoopGuard loopGuard = new LoopGuard();
     private final ScheduledExecutorService control;
     // Control thread only.
     private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
     private final List<FrontendRuntime> draining = new ArrayList<>();
+    private final ConfigLoops configLoops;
     private volatile boolean closing;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
@@ -85,6 +87,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
                 transport.ioHandlerFactory());
         this.events = b.events;
+        this.configLoops = new ConfigLoops(loopGuard::isLocal, events);
         this.allocator = b.allocator;
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
         this.readSizing = new AdaptiveRecvByteBufAllocator(64, 2048, b.maxReadBuffer);
@@ -102,14 +105,16 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.acceptorGroups = List.copyOf(acceptors);
         this.defaultAllow = List.copyOf(b.defaultAllow);
         this.defaultDeny = List.copyOf(b.defaultDeny);
-        this.maxConnections = b.maxConnections;
+        this.maxConnections = b.maxConnections >= 0 ? b.maxConnections : DescriptorLimit.defaultMaxConnections();
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
-        log.info("engine started: transport {}, {} I/O threads{}", transport.configName(), threads,
-                reusePort ? ", a listening socket per thread (SO_REUSEPORT)" : "");
+        log.info("engine started: transport {}, {} I/O threads{}{}", transport.configName(), threads,
+                reusePort ? ", a listening socket per thread (SO_REUSEPORT)" : "",
+                b.maxConnections < 0 && maxConnections > 0 ? ", at most " + maxConnections
+                        + " client connections (from the file descriptor limit)" : "");
     }
 
     public static Builder builder() {
@@ -131,6 +136,15 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     AddressResolverGroup<InetSocketAddress> resolver() {
         return resolver;
+    }
+
+    LoopGuard loopGuard() {
+        return loopGuard;
+    }
+
+    /** The engine-wide client connection limit in force, 0 for none. */
+    public int maxConnections() {
+        return maxConnections;
     }
 
     List<Cidr> defaultAllow() {
@@ -233,7 +247,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         return onControl(() -> doApply(desired));
     }
 
-    private static String key(Frontend f) {
+    static String key(Frontend f) {
         return f.bind().port() == 0 ? f.name() + "@" + f.bind() : f.bind().toString();
     }
 
@@ -244,6 +258,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         for (Frontend f : desired.frontends()) {
             wanted.put(key(f), f);
         }
+        loopGuard.refresh();
+        wanted = configLoops.filter(wanted, running, failures);
         for (var it = running.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {
@@ -278,6 +294,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     private void recheck() {
         try {
+            loopGuard.refresh();
             for (FrontendRuntime rt : running.values()) {
                 String moved = rt.recheck();
                 if (moved != null) {
@@ -369,7 +386,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private boolean reusePort;
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
-        private int maxConnections;
+        private int maxConnections = -1;
 
         private Builder() {
         }
@@ -453,7 +470,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             return this;
         }
 
-        /** The most client connections open at once over all frontends; 0 (default) for no limit. */
+        /**
+         * The most client connections open at once over all frontends; 0 for no limit. By default
+         * it follows the file descriptor limit: (limit - reserve) / 2, as each connection takes
+         * two descriptors, so nothing (a loop, a flood) can take the descriptors that listeners,
+         * probes and logs need; no limit where the JVM cannot read it.
+         */
         public Builder maxConnections(int value) {
             if (value < 0) {
                 throw new IllegalArgumentException("maxConnections must be >= 0");

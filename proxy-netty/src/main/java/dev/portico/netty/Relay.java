@@ -91,6 +91,11 @@ final class Relay {
     void accepted() {
         clientAddress = (InetSocketAddress) client.remoteAddress();
         localAddress = (InetSocketAddress) client.localAddress();
+        String loop = frontend.loopFrom(client, clientAddress, localAddress);
+        if (loop != null) {
+            refuse(CloseReason.LOOP, loop);
+            return;
+        }
         String full = frontend.acquire();
         if (full != null) {
             refuse(CloseReason.LIMIT, full);
@@ -201,7 +206,7 @@ final class Relay {
         backendReads = reads;
         Bootstrap b = frontend.engine().backendBootstrap(client.eventLoop(), cfg)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
-                .handler(new RelayHandler(this, false));
+                .handler(frontend.outgoing(new RelayHandler(this, false), chosen, client));
         ChannelFuture f = b.connect(chosen.address());
         backend = f.channel();
         BackendState picked = chosen;

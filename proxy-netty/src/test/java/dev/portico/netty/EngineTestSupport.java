@@ -27,6 +27,7 @@ abstract class EngineTestSupport {
     final List<Long> bytesToClient = new CopyOnWriteArrayList<>();
     final List<String> connectFailures = new CopyOnWriteArrayList<>();
     final List<String> listenerFailures = new CopyOnWriteArrayList<>();
+    final List<String> rejections = new CopyOnWriteArrayList<>();
 
     final ProxyEvents recorder = new ProxyEvents() {
         @Override
@@ -49,6 +50,11 @@ abstract class EngineTestSupport {
         @Override
         public void onListenerFailed(String frontend, dev.portico.api.BindAddress bind, String reason) {
             listenerFailures.add(bind + ": " + reason);
+        }
+
+        @Override
+        public void onConfigRejected(dev.portico.api.SourceError error) {
+            rejections.add(error.source() + " " + error);
         }
     };
 

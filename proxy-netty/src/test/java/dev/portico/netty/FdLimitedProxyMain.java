@@ -16,7 +16,9 @@ public final class FdLimitedProxyMain {
     }
 
     public static void main(String[] args) throws IOException {
-        NettyForwardingEngine engine = NettyForwardingEngine.builder().ioThreads(1).build();
+        NettyForwardingEngine engine = NettyForwardingEngine.builder().ioThreads(1)
+                // No connection limit: the test is about what happens when descriptors do run out.
+                .maxConnections(0).build();
         engine.apply(DesiredState.of(Frontend.builder("127.0.0.1:0").name("fd")
                 .backend("127.0.0.1:" + args[0]).health(HealthCheck.DEFAULT.withEnabled(false)).build()));
         InetSocketAddress bound = engine.status().frontend("fd").orElseThrow().boundAddress();

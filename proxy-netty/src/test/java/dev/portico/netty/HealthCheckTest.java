@@ -48,6 +48,7 @@ class HealthCheckTest extends EngineTestSupport {
         // Now down for good: after 3 failures it is marked down.
         backend.close();
         awaitTrue(() -> !backendStatus("hc").healthy());
+        awaitTrue(() -> !healthEvents.isEmpty());
         assertThat(healthEvents).containsExactly(backendAddress(port) + " down");
         try (Socket s = connect(engine, "hc")) {
             assertThat(s.getInputStream().read()).as("no healthy backend: closed at once").isEqualTo(-1);
@@ -55,6 +56,8 @@ class HealthCheckTest extends EngineTestSupport {
         // Back: 2 successes bring it up.
         try (TestServer again = new TestServer(port, s -> s.getInputStream().transferTo(s.getOutputStream()))) {
             awaitTrue(() -> backendStatus("hc").healthy());
+            // The status flips before the event is delivered.
+            awaitTrue(() -> healthEvents.size() == 2);
             assertThat(healthEvents).containsExactly(backendAddress(port) + " down", backendAddress(port) + " up");
             try (Socket s = connect(engine, "hc")) {
                 EngineApplyTest.roundTrip(s, "served again");
@@ -81,6 +84,7 @@ class HealthCheckTest extends EngineTestSupport {
                     .health(HealthCheck.DEFAULT.withInitiallyUp(false)).build());
             // Probed at once on add; the first success brings it up.
             awaitTrue(() -> backendStatus("l4").healthy());
+            awaitTrue(() -> !healthEvents.isEmpty());
             assertThat(healthEvents).containsExactly(backend.address() + " up");
             try (Socket s = connect(engine, "l4")) {
                 EngineApplyTest.roundTrip(s, "up after probe");

@@ -54,7 +54,7 @@ public final class MetricsEvents implements ProxyEvents {
 
     private static final CloseReason[] REASONS = CloseReason.values();
     private static final Set<CloseReason> REFUSALS =
-            Set.of(CloseReason.DENIED, CloseReason.LIMIT, CloseReason.BAD_PROXY_HEADER);
+            Set.of(CloseReason.DENIED, CloseReason.LIMIT, CloseReason.BAD_PROXY_HEADER, CloseReason.LOOP);
     /** Few buckets, so a frontend costs a handful of series: sub-second to an hour-long session. */
     private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(100), Duration.ofSeconds(1),
             Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofHours(1)};

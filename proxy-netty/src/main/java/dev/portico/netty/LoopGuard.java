@@ -1,0 +1,181 @@
+package dev.portico.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.AttributeKey;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Catches the loops configuration cannot see (a host name that resolves to this machine, a
+ * backend reached through NAT, an interface address that moved): it remembers the local address
+ * of every outgoing connection (backend or probe) whose destination is this machine, and an
+ * accepted connection coming from one of them is the router talking to itself. That is allowed
+ * as a chain (frontend A forwards to frontend B, which forwards elsewhere) and refused when the
+ * connection arrives at a frontend it already passed through: each tracked connection carries the
+ * frontends it went through, handed on from hop to hop on the accepted channel. Only connections
+ * to a local address are tracked, so a remote backend costs one set lookup at connect time (a
+ * host name backend, a pipeline handler that removes itself at connect) and nothing after; the
+ * accept path reads the map, which is empty unless some backend is local.
+ */
+final class LoopGuard {
+    private static final Logger log = LoggerFactory.getLogger(LoopGuard.class);
+    /**
+     * How long an entry outlives its connection: a probe closes as soon as it connects, possibly
+     * before the listener has accepted it, and the accept must still recognise it.
+     */
+    static final long LINGER_MILLIS = 5_000;
+
+    /** The frontends a connection accepted from one of our own passed through, this one last. */
+    static final AttributeKey<List<FrontendRuntime>> CHAIN = AttributeKey.valueOf("portico.loop.chain");
+
+    /**
+     * An outgoing connection to this machine: who opened it, to where, and the frontends it went
+     * through ({@code frontend} last).
+     */
+    record Outgoing(FrontendRuntime frontend, BackendState backend, InetSocketAddress destination,
+                    List<FrontendRuntime> chain) {
+        /** Whether arriving at {@code at} closes a cycle. */
+        boolean loopsAt(FrontendRuntime at) {
+            return chain.contains(at);
+        }
+
+        /** The chain of a connection accepted at {@code at}. */
+        List<FrontendRuntime> through(FrontendRuntime at) {
+            List<FrontendRuntime> next = new ArrayList<>(chain.size() + 1);
+            next.addAll(chain);
+            next.add(at);
+            return List.copyOf(next);
+        }
+    }
+
+    // Keyed by the outgoing connection's local address, which is the accepted one's remote address.
+    private final ConcurrentHashMap<InetSocketAddress, Outgoing> outgoing = new ConcurrentHashMap<>();
+    // This machine's interface addresses, re-read on the control thread; loopback and wildcard
+    // addresses are recognised without it.
+    private volatile Set<InetAddress> interfaceAddresses = Set.of();
+
+    LoopGuard() {
+        refresh();
+    }
+
+    /** Re-reads the interface addresses. Control thread. */
+    void refresh() {
+        Set<InetAddress> now = new HashSet<>();
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                now.addAll(Collections.list(nif.getInetAddresses()));
+            }
+        } catch (SocketException e) {
+            log.debug("cannot list network interfaces, keeping the last known addresses: {}", e.getMessage());
+            return;
+        }
+        if (!now.equals(interfaceAddresses)) {
+            interfaceAddresses = Set.copyOf(now);
+        }
+    }
+
+    /** Whether a connection to this address stays on this machine. */
+    boolean isLocal(InetAddress a) {
+        return a.isLoopbackAddress() || a.isAnyLocalAddress() || interfaceAddresses.contains(a);
+    }
+
+    /**
+     * The handler for an outgoing connection of {@code frontend} to {@code backend}: {@code h}
+     * itself when the backend is an address known not to be this machine's, else {@code h} behind
+     * a marker that records the connection's local address right after the connect call.
+     *
+     * @param client the client channel the connection forwards, {@code null} for a probe
+     */
+    ChannelHandler wrap(ChannelHandler h, FrontendRuntime frontend, BackendState backend, Channel client) {
+        InetSocketAddress a = backend.address();
+        if (!a.isUnresolved() && !isLocal(a.getAddress())) {
+            return h;
+        }
+        List<FrontendRuntime> came = client == null || !client.hasAttr(CHAIN) ? null : client.attr(CHAIN).get();
+        List<FrontendRuntime> chain = came == null ? List.of(frontend) : came;
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new Marker(new Outgoing(frontend, backend, null, chain)), h);
+            }
+        };
+    }
+
+    /** The outgoing connection an accepted one comes from, or {@code null} when it is not ours. */
+    Outgoing match(InetSocketAddress remote, InetSocketAddress local) {
+        if (outgoing.isEmpty() || remote == null || local == null) {
+            return null;
+        }
+        Outgoing o = outgoing.get(remote);
+        return o != null && o.destination().getPort() == local.getPort() ? o : null;
+    }
+
+    /** Outgoing connections to this machine tracked now (including lingering ones). */
+    int tracked() {
+        return outgoing.size();
+    }
+
+    private void track(Channel ch, InetSocketAddress local, Outgoing o) {
+        outgoing.put(local, o);
+        ch.closeFuture().addListener(f -> {
+            try {
+                ch.eventLoop().schedule(() -> outgoing.remove(local, o), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // The engine is shutting down: nothing will be accepted any more.
+                outgoing.remove(local, o);
+            }
+        });
+    }
+
+    /** Records the local address of a connection to this machine, then leaves the pipeline. */
+    private final class Marker extends ChannelOutboundHandlerAdapter {
+        // Without its destination, known at connect.
+        private final Outgoing from;
+
+        Marker(Outgoing from) {
+            this.from = from;
+        }
+
+        @Override
+        public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local,
+                            ChannelPromise promise) {
+            // epoll and NIO have bound the socket when the connect call returns; io_uring may
+            // only know its address once connected.
+            ctx.connect(remote, local, promise);
+            ctx.pipeline().remove(this);
+            if (!(remote instanceof InetSocketAddress dst) || dst.getAddress() == null
+                    || !isLocal(dst.getAddress())) {
+                return;
+            }
+            Channel ch = ctx.channel();
+            Outgoing o = new Outgoing(from.frontend(), from.backend(), dst, from.chain());
+            if (ch.localAddress() instanceof InetSocketAddress bound && bound.getPort() != 0) {
+                track(ch, bound, o);
+            } else {
+                promise.addListener(f -> {
+                    if (f.isSuccess() && ch.localAddress() instanceof InetSocketAddress bound) {
+                        track(ch, bound, o);
+                    }
+                });
+            }
+        }
+    }
+}
