@@ -23,4 +23,18 @@ final class NettyErrors {
         }
         return m == null ? t.getClass().getSimpleName() : m;
     }
+
+    /**
+     * Whether {@code t} says the peer reset an established connection (ECONNRESET), as opposed to
+     * refusing it, timing out or a local failure.
+     */
+    static boolean isReset(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            if (m != null && (m.contains("reset by peer") || m.contains("Connection reset") || m.contains("error(-104)"))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

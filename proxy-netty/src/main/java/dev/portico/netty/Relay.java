@@ -56,6 +56,8 @@ final class Relay {
     // while reading is paused, so a short request and its EOF can arrive early.
     private ArrayDeque<Object> early;
     private int attempts;
+    // The last connect failed because the backend reset an established connection.
+    private boolean lastConnectReset;
     long lastActivityNanos = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
 
@@ -185,6 +187,13 @@ final class Relay {
         }
         if (usable.isEmpty() || attempts >= Frontend.MAX_CONNECT_ATTEMPTS) {
             frontend.noBackend(this, attempts == 0);
+            if (lastConnectReset) {
+                // The last backend accepted, then reset (it may even have sent bytes first): the
+                // client learns of the abort as a reset, not as a clean, empty answer.
+                abortPeer(client);
+                close(CloseReason.RESET);
+                return;
+            }
             close(CloseReason.NO_BACKEND);
             return;
         }
@@ -265,6 +274,7 @@ final class Relay {
             return;
         }
         frontend.connectFailed(chosen, why);
+        lastConnectReset = NettyErrors.isReset(f.cause());
         if (tried == null) {
             tried = new ArrayList<>(Frontend.MAX_CONNECT_ATTEMPTS);
         }
@@ -350,12 +360,17 @@ final class Relay {
         if (reason == null) {
             reason = CloseReason.RESET;
         }
-        Channel peer = peerOf(clientSide);
+        // The backend is reset too while it is still connecting or holding the client's early
+        // bytes: it accepted, so a plain close would look like a complete, empty request.
+        abortPeer(clientSide ? backend : client);
+        close(CloseReason.RESET);
+    }
+
+    /** SO_LINGER 0 makes the coming close() send RST, so the peer learns of the abort. */
+    private static void abortPeer(Channel peer) {
         if (peer != null && peer.isOpen()) {
-            // SO_LINGER 0 makes close() send RST, so the peer learns of the abort.
             peer.config().setOption(ChannelOption.SO_LINGER, 0);
         }
-        close(CloseReason.RESET);
     }
 
     /** Ends the connection (idempotent): closes both channels and reports once. */
