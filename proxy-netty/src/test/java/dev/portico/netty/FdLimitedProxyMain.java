@@ -24,6 +24,9 @@ import java.nio.charset.StandardCharsets;
  * of accept or the backend connect runs out first.
  */
 public final class FdLimitedProxyMain {
+    /** With a bidi override, which the engine's log lines must print escaped. */
+    static final String NAME = "fd\u202E";
+
     private FdLimitedProxyMain() {
     }
 
@@ -38,9 +41,9 @@ public final class FdLimitedProxyMain {
             }
         };
         NettyForwardingEngine engine = NettyForwardingEngine.builder().ioThreads(1).events(reasons).build();
-        engine.apply(DesiredState.of(Frontend.builder("127.0.0.1:0").name("fd")
+        engine.apply(DesiredState.of(Frontend.builder("127.0.0.1:0").name(NAME)
                 .backend("127.0.0.1:" + args[0]).health(HealthCheck.DEFAULT.withEnabled(false)).build()));
-        InetSocketAddress bound = engine.status().frontend("fd").orElseThrow().boundAddress();
+        InetSocketAddress bound = engine.status().frontend(NAME).orElseThrow().boundAddress();
         // One connection end to end first: at the limit no class can be loaded from a directory
         // on the class path (that needs a descriptor), so the close path must have run once.
         try (Socket s = new Socket(bound.getAddress(), bound.getPort())) {
