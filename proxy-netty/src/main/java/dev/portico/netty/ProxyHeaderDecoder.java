@@ -32,7 +32,7 @@ final class ProxyHeaderDecoder extends ChannelInboundHandlerAdapter {
     private static final byte[] V2_SIG = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
     private final Relay relay;
-    private byte[] header = new byte[V1_MAX];
+    private byte[] header = new byte[V1_MAX + 1];
     private int pos;
     private boolean v1 = true;
     private boolean v2 = true;
