@@ -2,6 +2,7 @@ package dev.portico.examples;
 
 import dev.portico.api.CloseReason;
 import dev.portico.api.ConnectionInfo;
+import dev.portico.api.LogSafe;
 import dev.portico.api.ProxyEvents;
 import dev.portico.examples.metrics.MetricsEvents;
 import io.netty.util.NetUtil;
@@ -39,7 +40,8 @@ final class AccessLogEvents implements ProxyEvents {
         b.append("client=").append(address(c.client()));
         b.append(" frontend=");
         value(b, c.frontend());
-        b.append(" backend=").append(c.backend() == null ? "-" : c.backend().address());
+        b.append(" backend=");
+        value(b, c.backend() == null ? "-" : c.backend().address());
         b.append(" duration_ms=").append(durationMillis);
         b.append(" from_client=").append(bytesFromClient);
         b.append(" to_client=").append(bytesToClient);
@@ -59,28 +61,33 @@ final class AccessLogEvents implements ProxyEvents {
         return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    /** A logfmt value: as is when it is one word, else quoted with {@code "} and {@code \} escaped. */
+    /**
+     * A logfmt value: as is when it is one word of printable ASCII, else quoted with {@code "}
+     * escaped, and control and bidi characters written as {@code \}{@code u202E} ({@link LogSafe}), so
+     * a name cannot break the line or make it read differently from what it holds.
+     */
     private static void value(StringBuilder b, String v) {
         if (v == null || v.isEmpty()) {
             b.append("\"\"");
             return;
         }
-        boolean plain = true;
+        String e = LogSafe.escape(v);
+        boolean plain = e.equals(v);
         for (int i = 0; i < v.length() && plain; i++) {
             char ch = v.charAt(i);
-            plain = ch > ' ' && ch != '"' && ch != '=' && ch != '\\' && ch < 0x7f;
+            plain = ch > ' ' && ch != '"' && ch != '=' && ch < 0x7f;
         }
         if (plain) {
             b.append(v);
             return;
         }
         b.append('"');
-        for (int i = 0; i < v.length(); i++) {
-            char ch = v.charAt(i);
-            if (ch == '"' || ch == '\\') {
+        for (int i = 0; i < e.length(); i++) {
+            char ch = e.charAt(i);
+            if (ch == '"') {
                 b.append('\\');
             }
-            b.append(ch < ' ' ? ' ' : ch);
+            b.append(ch);
         }
         b.append('"');
     }

@@ -7,6 +7,7 @@ import dev.portico.api.BindAddress;
 import dev.portico.api.CloseReason;
 import dev.portico.api.Conflict;
 import dev.portico.api.ConnectionInfo;
+import dev.portico.api.LogSafe;
 import dev.portico.api.ProxyEvents;
 import dev.portico.api.SourceError;
 import java.net.InetSocketAddress;
@@ -20,7 +21,8 @@ import org.slf4j.Logger;
  * an apply made, WARN for a listener that cannot open and for conflicts, ERROR for configuration
  * that was rejected ({@code place: message}, as a compiler prints it). Connection-level events go
  * to the {@code conn} logger at DEBUG. Backend health changes are not repeated here: the engine
- * logs them itself.
+ * logs them itself. Every name and message from configuration or a peer is printed through
+ * {@link LogSafe#escape}, so a control or bidi character in a name cannot forge or disguise a line.
  */
 final class LoggingEvents implements ProxyEvents {
 
@@ -46,13 +48,13 @@ final class LoggingEvents implements ProxyEvents {
         for (Change c : result.changes()) {
             String fe = label(c.frontend(), c.bind());
             switch (c.kind()) {
-                case LISTENER_OPENED -> log.info("frontend {}: listening on {}", fe, address(c.detail()));
-                case LISTENER_CLOSED -> log.info("frontend {}: stopped listening ({})", fe, c.detail());
-                case BACKEND_ADDED -> log.info("frontend {}: backend {} added", fe, c.detail());
-                case BACKEND_REMOVED -> log.info("frontend {}: backend {} removed", fe, c.detail());
-                case BACKEND_UPDATED -> log.info("frontend {}: backend {} updated", fe, c.detail());
-                case SETTINGS_CHANGED -> log.info("frontend {}: settings changed: {}", fe, c.detail());
-                default -> log.info("{}", c);
+                case LISTENER_OPENED -> log.info("frontend {}: listening on {}", fe, safe(address(c.detail())));
+                case LISTENER_CLOSED -> log.info("frontend {}: stopped listening ({})", fe, safe(c.detail()));
+                case BACKEND_ADDED -> log.info("frontend {}: backend {} added", fe, safe(c.detail()));
+                case BACKEND_REMOVED -> log.info("frontend {}: backend {} removed", fe, safe(c.detail()));
+                case BACKEND_UPDATED -> log.info("frontend {}: backend {} updated", fe, safe(c.detail()));
+                case SETTINGS_CHANGED -> log.info("frontend {}: settings changed: {}", fe, safe(c.detail()));
+                default -> log.info("{}", safe(c));
             }
         }
         // result.failures() were each reported through onListenerFailed already.
@@ -61,7 +63,7 @@ final class LoggingEvents implements ProxyEvents {
 
     @Override
     public void onListenerFailed(String frontend, BindAddress bind, String reason) {
-        log.warn("frontend {}: cannot listen on {}: {}", label(frontend, bind), bind, reason);
+        log.warn("frontend {}: cannot listen on {}: {}", label(frontend, bind), safe(bind), safe(reason));
     }
 
     @Override
@@ -74,20 +76,20 @@ final class LoggingEvents implements ProxyEvents {
      * Kubernetes API URL, which its messages name themselves ("cannot reach the Kubernetes API at URL: ...").
      */
     static String describe(SourceError error) {
-        return error.place().contains("://") && error.message().contains(error.place())
-                ? error.message() : error.toString();
+        return LogSafe.escape(error.place().contains("://") && error.message().contains(error.place())
+                ? error.message() : error.toString());
     }
 
     @Override
     public void onConflict(Conflict conflict) {
-        log.warn("conflict: {}", conflict);
+        log.warn("conflict: {}", safe(conflict));
     }
 
     @Override
     public void onConnectionOpened(ConnectionInfo c) {
         if (conn.isDebugEnabled()) {
-            conn.debug("frontend {}: {} connected to {}", c.frontend(), address(String.valueOf(c.client())),
-                    c.backend() == null ? "-" : c.backend().address());
+            conn.debug("frontend {}: {} connected to {}", safe(c.frontend()), address(String.valueOf(c.client())),
+                    c.backend() == null ? "-" : safe(c.backend().address()));
         }
     }
 
@@ -95,7 +97,7 @@ final class LoggingEvents implements ProxyEvents {
     public void onConnectionClosed(ConnectionInfo c, long bytesFromClient, long bytesToClient, long durationMillis,
                                    CloseReason reason) {
         if (conn.isDebugEnabled()) {
-            conn.debug("frontend {}: {} closed ({}) after {} ms, {} bytes in, {} bytes out", c.frontend(),
+            conn.debug("frontend {}: {} closed ({}) after {} ms, {} bytes in, {} bytes out", safe(c.frontend()),
                     address(String.valueOf(c.client())), reason.name().toLowerCase(java.util.Locale.ROOT),
                     durationMillis, bytesFromClient, bytesToClient);
         }
@@ -104,18 +106,27 @@ final class LoggingEvents implements ProxyEvents {
     @Override
     public void onConnectFailed(String frontend, Backend backend, String reason) {
         // A null backend means none was usable ("no healthy backend").
-        conn.debug("frontend {}: connect to {} failed: {}", frontend, backend == null ? "-" : backend.address(), reason);
+        if (conn.isDebugEnabled()) {
+            conn.debug("frontend {}: connect to {} failed: {}", safe(frontend),
+                    backend == null ? "-" : safe(backend.address()), safe(reason));
+        }
     }
 
     @Override
     public void onConnectionRefused(String frontend, InetSocketAddress client, String reason) {
-        conn.debug("frontend {}: refused {}: {}", frontend, address(String.valueOf(client)), reason);
+        if (conn.isDebugEnabled()) {
+            conn.debug("frontend {}: refused {}: {}", safe(frontend), address(String.valueOf(client)), safe(reason));
+        }
     }
 
     /** {@code web (:443)}, or just the bind when the frontend has no name of its own. */
     private static String label(String frontend, BindAddress bind) {
         String b = String.valueOf(bind);
-        return frontend.equals(b) ? b : frontend + " (" + b + ")";
+        return safe(frontend.equals(b) ? b : frontend + " (" + b + ")");
+    }
+
+    private static String safe(Object value) {
+        return LogSafe.escape(String.valueOf(value));
     }
 
     /** {@code InetSocketAddress.toString()} without the empty host-name part: {@code 127.0.0.1:1313}. */

@@ -41,6 +41,17 @@ class AccessLogEventsTest {
     void everyCloseReasonHasItsLowerCaseName() {
         assertThat(java.util.Arrays.stream(CloseReason.values()).map(dev.portico.examples.metrics.MetricsEvents::label))
                 .containsExactly("client_closed", "backend_closed", "idle_timeout", "reset", "no_backend", "shutdown",
-                        "denied", "limit", "bad_proxy_header", "loop");
+                        "denied", "limit", "bad_proxy_header", "loop", "no_descriptors");
+    }
+
+    @Test
+    void controlAndBidiCharactersInNamesAreEscapedNotPrinted() throws Exception {
+        ConnectionInfo c = new ConnectionInfo("web\nclient=6.6.6.6 end=client_closed\u202Eevil\u0085",
+                new InetSocketAddress(InetAddress.getByName("10.1.1.1"), 1), new Backend("n\u2066as\\lan", 22), 0);
+        String line = AccessLogEvents.line(c, 1, 2, 3, CloseReason.NO_DESCRIPTORS);
+        assertThat(line).isEqualTo("client=10.1.1.1:1 frontend=\"web\\u000Aclient=6.6.6.6 end=client_closed"
+                + "\\u202Eevil\\u0085\" backend=\"n\\u2066as\\\\lan:22\" duration_ms=3 from_client=1 to_client=2"
+                + " end=no_descriptors");
+        assertThat(line).doesNotContain("\n", "\u202E", "\u2066", "\u0085");
     }
 }

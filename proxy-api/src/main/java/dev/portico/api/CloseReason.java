@@ -18,8 +18,13 @@ public enum CloseReason {
     DENIED,
     /** Refused because a connection limit was reached. */
     LIMIT,
-    /** A PROXY protocol header was missing, malformed or late. */
+    /** A PROXY protocol header was missing, malformed, cut short or late. */
     BAD_PROXY_HEADER,
     /** The client is this router itself: a backend leads back to one of its own listeners. */
-    LOOP
+    LOOP,
+    /**
+     * The proxy ran out of file descriptors (its open-files limit) and could not open the backend
+     * connection: a local shortage, not the backend's fault.
+     */
+    NO_DESCRIPTORS
 }

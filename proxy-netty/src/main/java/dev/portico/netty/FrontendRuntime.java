@@ -10,6 +10,7 @@ import dev.portico.api.BindAddress;
 import dev.portico.api.CloseReason;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.Frontend;
+import dev.portico.api.LogSafe;
 import dev.portico.api.UnresolvableBindException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -51,6 +52,8 @@ final class FrontendRuntime {
     private volatile AccessRules access;
     private volatile Cache<InetAddress, String> affinity;
     private final HealthChecker health;
+    private final AcceptErrorHandler acceptErrors = new AcceptErrorHandler(this);
+    private final LogLimiter shortageLog = LogLimiter.standard();
     // Control thread only (volatile for status readers).
     // One listening socket, or one per event loop with SO_REUSEPORT.
     private volatile List<Channel> servers = List.of();
@@ -81,6 +84,28 @@ final class FrontendRuntime {
 
     String name() {
         return config.name();
+    }
+
+    /** The name as log lines print it: control and bidi characters escaped. */
+    String logName() {
+        return LogSafe.escape(config.name());
+    }
+
+    /** The listening sockets' handler for failed accepts. */
+    AcceptErrorHandler acceptErrors() {
+        return acceptErrors;
+    }
+
+    /**
+     * A backend connection could not be opened for a local reason (no descriptor, no memory): not
+     * the backend's fault, so it stays up; logged at most once per interval while it lasts.
+     */
+    void cannotOpen(BackendState b, Throwable cause) {
+        long more = shortageLog.permit(System.nanoTime());
+        if (more >= 0) {
+            log.warn("frontend {}: cannot open a connection to {}: {}{}", logName(),
+                    LogSafe.escape(b.backend().address()), NettyErrors.describe(cause), LogLimiter.more(more));
+        }
     }
 
     Balancer balancer() {
@@ -142,7 +167,8 @@ final class FrontendRuntime {
         error = reason;
         if (first) {
             // Reported through the event; the application decides how loud to be.
-            log.debug("frontend {}: cannot listen on {}: {}", name(), config.bind(), reason);
+            log.debug("frontend {}: cannot listen on {}: {}", logName(), LogSafe.escape(String.valueOf(config.bind())),
+                    LogSafe.escape(reason));
             engine.events().onListenerFailed(name(), config.bind(), reason);
         }
         return reason;
@@ -324,9 +350,11 @@ final class FrontendRuntime {
         republish(backends.values());
         boolean up = b.healthy();
         if (up) {
-            log.info("frontend {}: backend {} is up ({})", name(), b.backend().address(), reason);
+            log.info("frontend {}: backend {} is up ({})", logName(), LogSafe.escape(b.backend().address()),
+                    LogSafe.escape(reason));
         } else {
-            log.warn("frontend {}: backend {} is down ({})", name(), b.backend().address(), reason);
+            log.warn("frontend {}: backend {} is down ({})", logName(), LogSafe.escape(b.backend().address()),
+                    LogSafe.escape(reason));
         }
         engine.events().onBackendHealthChanged(name(), b.backend(), up, reason);
     }
@@ -395,12 +423,12 @@ final class FrontendRuntime {
     }
 
     void refused(Relay r, String why) {
-        log.debug("frontend {}: refused {}: {}", name(), r.clientAddress(), why);
+        log.debug("frontend {}: refused {}: {}", logName(), r.clientAddress(), LogSafe.escape(why));
         engine.events().onConnectionRefused(name(), r.clientAddress(), why);
     }
 
     void noBackend(Relay r, boolean noneUsable) {
-        log.debug("frontend {}: no backend for {}", name(), r.clientAddress());
+        log.debug("frontend {}: no backend for {}", logName(), r.clientAddress());
         if (noneUsable) {
             engine.events().onConnectFailed(name(), null, "no healthy backend");
         }

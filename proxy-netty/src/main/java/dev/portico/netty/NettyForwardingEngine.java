@@ -111,8 +111,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
-        log.info("engine started: transport {}, {} I/O threads{}{}", transport.configName(), threads,
-                reusePort ? ", a listening socket per thread (SO_REUSEPORT)" : "",
+        log.info("engine started: transport {}, {} I/O threads{}, open files limit {}{}", transport.configName(),
+                threads, reusePort ? ", a listening socket per thread (SO_REUSEPORT)" : "", NettyErrors.prepare(),
                 b.maxConnections < 0 && maxConnections > 0 ? ", at most " + maxConnections
                         + " client connections (from the file descriptor limit)" : "");
     }
@@ -193,6 +193,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(fe.acceptErrors())
                 .option(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -298,7 +299,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             for (FrontendRuntime rt : running.values()) {
                 String moved = rt.recheck();
                 if (moved != null) {
-                    log.info("frontend {}: {}", rt.name(), moved);
+                    log.info("frontend {}: {}", rt.logName(), moved);
                 }
             }
             draining.removeIf(rt -> !rt.hasConnections());

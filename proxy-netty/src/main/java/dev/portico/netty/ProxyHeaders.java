@@ -1,13 +1,9 @@
 package dev.portico.netty;
 
-import dev.portico.api.CloseReason;
 import dev.portico.api.ProxyProtocol;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
-import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
@@ -15,7 +11,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/** PROXY protocol on both sides of a relay, with Netty's {@code netty-codec-haproxy}. */
+/** PROXY protocol on both sides of a relay: Netty's encoder out, {@link ProxyHeaderDecoder} in. */
 final class ProxyHeaders {
     private ProxyHeaders() {
     }
@@ -37,44 +33,15 @@ final class ProxyHeaders {
                 literal(src, v4), literal(dst, v4), client.getPort(), local.getPort());
     }
 
-    private static String literal(InetAddress a, boolean v4) {
+    static String literal(InetAddress a, boolean v4) {
         if (v4 || !(a instanceof Inet4Address)) {
             return a.getHostAddress().replaceAll("%.*$", "");
         }
         return "::ffff:" + a.getHostAddress();
     }
 
-    /** Puts the decoder and the header handler in front of the relay handler. */
+    /** Puts the strict header decoder in front of the relay handler; it leaves once the header is read. */
     static void expect(Relay relay) {
-        relay.client.pipeline().addFirst(new HAProxyMessageDecoder(), new HeaderHandler(relay));
-    }
-
-    /** Takes the decoded header (or the decoder's failure) and hands it to the relay; then leaves. */
-    private static final class HeaderHandler extends ChannelInboundHandlerAdapter {
-        private final Relay relay;
-
-        HeaderHandler(Relay relay) {
-            this.relay = relay;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HAProxyMessage m) {
-                try {
-                    ctx.pipeline().remove(this);
-                    relay.proxyHeader(m);
-                } finally {
-                    m.release();
-                }
-                return;
-            }
-            ctx.fireChannelRead(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            relay.refuse(CloseReason.BAD_PROXY_HEADER,
-                    "malformed PROXY header: " + NettyErrors.describe(cause));
-        }
+        relay.client.pipeline().addFirst(new ProxyHeaderDecoder(relay));
     }
 }

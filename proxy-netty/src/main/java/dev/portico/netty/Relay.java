@@ -266,11 +266,10 @@ final class Relay {
         backend = null;
         target = null;
         String why = NettyErrors.describe(f.cause());
-        if (f.cause() instanceof ChannelException) {
+        if (f.cause() instanceof ChannelException || NettyErrors.outOfDescriptors(f.cause())) {
             // A local shortage (descriptors, memory), not the backend's fault: keep it up.
-            log.warn("frontend {}: cannot open a connection to {}: {}", frontend.name(), chosen.backend().address(),
-                    why);
-            close(CloseReason.NO_BACKEND);
+            frontend.cannotOpen(chosen, f.cause());
+            close(NettyErrors.outOfDescriptors(f.cause()) ? CloseReason.NO_DESCRIPTORS : CloseReason.NO_BACKEND);
             return;
         }
         frontend.connectFailed(chosen, why);
@@ -384,7 +383,7 @@ final class Relay {
         }
         closed = true;
         if (reason == null || why == CloseReason.RESET || why == CloseReason.IDLE_TIMEOUT
-                || why == CloseReason.SHUTDOWN || why == CloseReason.NO_BACKEND) {
+                || why == CloseReason.SHUTDOWN || why == CloseReason.NO_BACKEND || why == CloseReason.NO_DESCRIPTORS) {
             reason = why;
         }
         if (idleTimer != null) {

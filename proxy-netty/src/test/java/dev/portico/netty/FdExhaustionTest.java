@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Running out of file descriptors never kills the proxy: accepting backs off, the connections it
- * has keep working, and it serves again once descriptors are free. The proxy runs in its own JVM
+ * has keep working, and it serves again once descriptors are free. The log says so in plain words
+ * ("too many open files (limit 160)") and such connections end with {@code NO_DESCRIPTORS}. The proxy runs in its own JVM
  * under {@code prlimit}, so the limit cannot disturb the test process.
  */
 class FdExhaustionTest {
@@ -41,24 +42,21 @@ class FdExhaustionTest {
                 InetSocketAddress front = new InetSocketAddress(InetAddress.getLoopbackAddress(),
                         Integer.parseInt(out.readLine().strip()));
                 List<Socket> held = new ArrayList<>();
-                int served = 0;
-                int unserved = 0;
-                // Connect until descriptors run out (each connection takes two in the proxy), then
-                // a few more, which wait in the listen backlog.
-                while (unserved < 5 && held.size() < 200) {
-                    Socket s = new Socket();
-                    s.connect(front, 5000);
-                    s.setSoTimeout(unserved == 0 ? 2000 : 300);
-                    held.add(s);
-                    if (echoes(s)) {
-                        served++;
-                    } else {
-                        unserved++;
-                    }
-                }
+                int served = fillUp(front, held);
                 assertThat(served).as("connections served before the limit").isPositive();
-                assertThat(unserved).as("connections left waiting at the limit").isEqualTo(5);
                 assertThat(proxy.isAlive()).as("proxy survived running out of descriptors").isTrue();
+                // One more descriptor free: whichever of accept or the backend connect ran out
+                // first, the other one runs out now.
+                proxy.getOutputStream().write("release\n".getBytes(StandardCharsets.US_ASCII));
+                proxy.getOutputStream().flush();
+                assertThat(out.readLine()).isEqualTo("released");
+                fillUp(front, held);
+                assertThat(proxy.isAlive()).as("proxy survived running out of descriptors").isTrue();
+                String limit = ": too many open files (limit 160)";
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(Files.readString(log))
+                        .contains("frontend fd\\u202E: cannot accept connections" + limit)
+                        .contains("frontend fd\\u202E: cannot open a connection to 127.0.0.1:" + backend.port() + limit)
+                        .contains("end=NO_DESCRIPTORS"));
                 // The connections it accepted before keep working.
                 Socket first = held.get(0);
                 first.setSoTimeout(5000);
@@ -84,8 +82,36 @@ class FdExhaustionTest {
                 assertThat(stderr).doesNotContain("OutOfMemoryError");
                 // A local shortage is not the backend's fault: it must not be marked down.
                 assertThat(stderr).doesNotContain("is down");
+                // Plain words and a close reason of its own, not Netty's wording or "no backend".
+                assertThat(stderr).doesNotContain("reached at the tail of the pipeline")
+                        .doesNotContain("Unable to create Channel")
+                        .doesNotContain("end=NO_BACKEND")
+                        .doesNotContain("\u202E");
             }
         }
+    }
+
+    /**
+     * Connects until descriptors run out (each connection takes two in the proxy), then a few
+     * more, which wait in the listen backlog or are closed at once; returns how many were served.
+     */
+    private static int fillUp(InetSocketAddress front, List<Socket> held) throws IOException {
+        int served = 0;
+        int unserved = 0;
+        int limit = held.size() + 200;
+        while (unserved < 5 && held.size() < limit) {
+            Socket s = new Socket();
+            s.connect(front, 5000);
+            s.setSoTimeout(unserved == 0 ? 2000 : 300);
+            held.add(s);
+            if (echoes(s)) {
+                served++;
+            } else {
+                unserved++;
+            }
+        }
+        assertThat(unserved).as("connections left unserved at the limit").isEqualTo(5);
+        return served;
     }
 
     private static boolean echoes(Socket s) {

@@ -77,7 +77,7 @@ final class EngineGauges {
         BinaryOperator<Double> max = Math::max;
         // A frontend whose bind changed is listed twice for a while (new one running, old one draining).
         for (FrontendStatus f : status.frontends()) {
-            Tags ft = Tags.of(MetricsEvents.FRONTEND, f.name());
+            Tags ft = Tags.of(MetricsEvents.FRONTEND, MetricsEvents.labelValue(f.name()));
             activeValues.merge(ft, (double) f.activeConnections(), sum);
             listeningValues.merge(ft, f.state() == EngineStatus.ListenerState.LISTENING ? 1.0 : 0.0, max);
             bufferedValues.merge(ft, (double) f.bufferedBytes(), sum);
@@ -87,7 +87,8 @@ final class EngineGauges {
                 String address = b.backend().address();
                 addresses.add(address);
                 backends.add(b.backend());
-                Tags bt = Tags.of(MetricsEvents.FRONTEND, f.name(), MetricsEvents.BACKEND, address);
+                Tags bt = Tags.of(MetricsEvents.FRONTEND, MetricsEvents.labelValue(f.name()), MetricsEvents.BACKEND,
+                        MetricsEvents.labelValue(address));
                 healthyValues.merge(bt, b.healthy() ? 1.0 : 0.0, max);
                 backendActiveValues.merge(bt, (double) b.activeConnections(), sum);
             }
@@ -105,7 +106,7 @@ final class EngineGauges {
         Map<Tags, Double> errorValues = new HashMap<>();
         for (String s : names) {
             events.touchSource(s);
-            errorValues.put(Tags.of(MetricsEvents.SOURCE, s), lastErrors.containsKey(s) ? 1.0 : 0.0);
+            errorValues.put(Tags.of(MetricsEvents.SOURCE, MetricsEvents.labelValue(s)), lastErrors.containsKey(s) ? 1.0 : 0.0);
         }
         configError.update(errorValues);
 
@@ -114,7 +115,8 @@ final class EngineGauges {
             Set<String> states = seenWatchStates.computeIfAbsent(w.getKey(), k -> new LinkedHashSet<>(KNOWN_WATCH_STATES));
             states.add(w.getValue());
             for (String st : states) {
-                watchValues.put(Tags.of(MetricsEvents.SOURCE, w.getKey(), STATE, st), st.equals(w.getValue()) ? 1.0 : 0.0);
+                watchValues.put(Tags.of(MetricsEvents.SOURCE, MetricsEvents.labelValue(w.getKey()), STATE,
+                        MetricsEvents.labelValue(st)), st.equals(w.getValue()) ? 1.0 : 0.0);
             }
         }
         watchState.update(watchValues);

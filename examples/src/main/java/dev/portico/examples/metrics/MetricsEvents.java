@@ -6,6 +6,7 @@ import dev.portico.api.BindAddress;
 import dev.portico.api.CloseReason;
 import dev.portico.api.Conflict;
 import dev.portico.api.ConnectionInfo;
+import dev.portico.api.LogSafe;
 import dev.portico.api.ProxyEvents;
 import dev.portico.api.SourceError;
 import io.micrometer.core.instrument.Counter;
@@ -80,6 +81,15 @@ public final class MetricsEvents implements ProxyEvents {
         return reason.name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * A label value as exported: names from files, Kubernetes or the Java API with control and
+     * bidi characters escaped ({@code \}{@code u202E}), so a scrape or a dashboard shows what the name
+     * holds. The Prometheus format itself escapes {@code \}, {@code "} and newlines on top.
+     */
+    static String labelValue(String value) {
+        return LogSafe.escape(value);
+    }
+
     @Override
     public void onConnectionOpened(ConnectionInfo connection) {
         FrontendMeters m = frontend(connection.frontend());
@@ -145,7 +155,7 @@ public final class MetricsEvents implements ProxyEvents {
     private Counter rejectionCounter(String source) {
         return Counter.builder(REJECTIONS)
                 .description("Configuration a source reported and could not use (a bad file, a bad annotation)")
-                .tag(SOURCE, source)
+                .tag(SOURCE, labelValue(source))
                 .register(registry);
     }
 
@@ -205,7 +215,7 @@ public final class MetricsEvents implements ProxyEvents {
 
         FrontendMeters(String name) {
             this.name = name;
-            Tags tags = Tags.of(FRONTEND, name);
+            Tags tags = Tags.of(FRONTEND, labelValue(name));
             opened = add(Counter.builder(CONNECTIONS)
                     .description("Client connections forwarded to a backend, counted when the backend connection opens")
                     .tags(tags).register(registry));
@@ -262,7 +272,7 @@ public final class MetricsEvents implements ProxyEvents {
 
         BackendMeters(String frontend, String address) {
             this.address = address;
-            Tags tags = Tags.of(FRONTEND, frontend, BACKEND, address);
+            Tags tags = Tags.of(FRONTEND, labelValue(frontend), BACKEND, labelValue(address));
             opened = Counter.builder(BACKEND_CONNECTIONS)
                     .description("Client connections forwarded to this backend")
                     .tags(tags).register(registry);
