@@ -141,4 +141,24 @@ class MetricsEndpointLimitsTest {
         });
         assertThat(second.get("/healthz").status()).isEqualTo(200);
     }
+
+    @Test
+    void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        int port = start(new MetricsServer.Limits(Duration.ofSeconds(10), Duration.ofSeconds(1),
+                Duration.ofSeconds(60), 64, 4, 8192));
+        RawHttp c = connect(port);
+        assertThat(c.get("/healthz").status()).isEqualTo(200);
+        assertThat(c.closedByServer()).isTrue();
+    }
+
+    @Test
+    void anHttp10ClientGetsTheStreamedBodyEndedByTheClose() throws Exception {
+        int port = start();
+        RawHttp c = connect(port);
+        RawHttp.Response r = c.send("GET /metrics HTTP/1.0\r\n\r\n").read(true);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("Transfer-Encoding")).isNull();
+        String body = new String(c.rest(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(dev.portico.examples.PrometheusText.parse(body).sampleNames()).contains("jvm_memory_used_bytes");
+    }
 }

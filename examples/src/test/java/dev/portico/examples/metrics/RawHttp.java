@@ -75,6 +75,11 @@ final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Everything until the server closes. */
+    byte[] rest() throws IOException {
+        return in.readAllBytes();
+    }
+
     private String line() throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;
