@@ -235,6 +235,13 @@ public final class PrometheusText {
                 continue;
             }
             Map<Map<String, String>, List<Sample>> byLabels = new HashMap<>();
+            // Indexed once: a scan per label set is quadratic with thousands of frontends.
+            Map<Map<String, String>, Double> counts = new HashMap<>();
+            for (Sample s : samples) {
+                if (s.name.equals(t.getKey() + "_count")) {
+                    counts.putIfAbsent(s.labels, s.value);
+                }
+            }
             for (Sample s : samples) {
                 if (s.name.equals(t.getKey() + "_bucket")) {
                     Map<String, String> rest = new TreeMap<>(s.labels);
@@ -255,9 +262,10 @@ public final class PrometheusText {
                 if (le(last) != Double.POSITIVE_INFINITY) {
                     throw new IllegalArgumentException(t.getKey() + labels + ": no +Inf bucket");
                 }
-                double count = samples.stream().filter(s -> s.name.equals(t.getKey() + "_count")
-                        && s.labels.equals(labels)).mapToDouble(Sample::value).findFirst()
-                        .orElseThrow(() -> new IllegalArgumentException(t.getKey() + labels + ": no _count"));
+                Double count = counts.get(labels);
+                if (count == null) {
+                    throw new IllegalArgumentException(t.getKey() + labels + ": no _count");
+                }
                 if (count != last.value) {
                     throw new IllegalArgumentException(t.getKey() + labels + ": +Inf bucket != _count");
                 }

@@ -10,17 +10,18 @@ import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BinaryOperator;
 
 /**
  * The gauges: values read from the engine's status and the sources at scrape time rather than
- * counted from events. {@link #refresh} takes one status snapshot and sets every gauge from it,
- * registering gauges for frontends and backends that appeared and removing those of ones that are
- * gone. Called by one thread at a time ({@link PorticoMetrics#scrape()} serialises).
+ * counted from events. {@link #refresh} takes one status snapshot and reduces it to one
+ * {@link Frontend} per frontend name, which {@link PrometheusFamilies} writes; the per-source gauges
+ * (few) are Micrometer gauges, registered for sources that appeared and removed for ones that are
+ * gone. Called by one thread at a time ({@link PorticoMetrics} serialises).
  */
 final class EngineGauges {
 
@@ -28,28 +29,31 @@ final class EngineGauges {
     /** The Kubernetes source's watch states, exported even while not current so each series exists. */
     static final List<String> KNOWN_WATCH_STATES = List.of("connecting", "watching", "retrying");
 
+    /** One frontend's gauges, summed (or for the 0/1 gauges, maxed) over its listeners. */
+    static final class Frontend {
+        final String name;
+        long active;
+        boolean listening;
+        long buffered;
+        final Map<String, BackendGauges> backends = new LinkedHashMap<>(2);
+
+        Frontend(String name) {
+            this.name = name;
+        }
+    }
+
+    static final class BackendGauges {
+        boolean healthy;
+        long active;
+    }
+
     private final MetricsEvents events;
-    private final GaugeFamily active;
-    private final GaugeFamily listening;
-    private final GaugeFamily buffered;
-    private final GaugeFamily backendHealthy;
-    private final GaugeFamily backendActive;
     private final GaugeFamily configError;
     private final GaugeFamily watchState;
     private final Map<String, Set<String>> seenWatchStates = new HashMap<>();
 
     EngineGauges(MeterRegistry registry, MetricsEvents events) {
         this.events = events;
-        active = new GaugeFamily(registry, "portico.connections.active",
-                "Client connections open now (including ones still connecting to a backend)");
-        listening = new GaugeFamily(registry, "portico.frontend.listening",
-                "1 while the frontend's listener is bound and accepting, 0 while it failed or drains");
-        buffered = new GaugeFamily(registry, "portico.frontend.buffered.bytes",
-                "Bytes held in write queues for the frontend's connections now, both directions (backpressure)");
-        backendHealthy = new GaugeFamily(registry, "portico.backend.healthy",
-                "1 while the backend takes new connections, 0 while it is down");
-        backendActive = new GaugeFamily(registry, "portico.backend.connections.active",
-                "Connections open to the backend now");
         configError = new GaugeFamily(registry, "portico.config.error",
                 "1 while the source has a configuration error it has not recovered from (see /status)");
         watchState = new GaugeFamily(registry, "portico.source.watch.state",
@@ -57,7 +61,7 @@ final class EngineGauges {
     }
 
     /**
-     * Sets every gauge from one snapshot.
+     * Sets every per-source gauge from one snapshot and returns the frontends' gauges.
      *
      * @param status        the engine's status, read just now
      * @param snapshotNanos {@link System#nanoTime()} just before {@code status} was read
@@ -65,41 +69,29 @@ final class EngineGauges {
      * @param lastErrors    each source's unrecovered error
      * @param watchStates   current watch state per source that has one
      */
-    void refresh(EngineStatus status, long snapshotNanos, List<String> sources, Map<String, SourceError> lastErrors,
-                 Map<String, String> watchStates) {
-        Map<Tags, Double> activeValues = new HashMap<>();
-        Map<Tags, Double> listeningValues = new HashMap<>();
-        Map<Tags, Double> bufferedValues = new HashMap<>();
-        Map<Tags, Double> healthyValues = new HashMap<>();
-        Map<Tags, Double> backendActiveValues = new HashMap<>();
-        Map<String, Set<String>> configured = new HashMap<>();
-        BinaryOperator<Double> sum = Double::sum;
-        BinaryOperator<Double> max = Math::max;
+    List<Frontend> refresh(EngineStatus status, long snapshotNanos, List<String> sources,
+                           Map<String, SourceError> lastErrors, Map<String, String> watchStates) {
         // A frontend whose bind changed is listed twice for a while (new one running, old one draining).
+        Map<String, Frontend> frontends = new LinkedHashMap<>();
+        Map<String, Set<String>> configured = new HashMap<>();
         for (FrontendStatus f : status.frontends()) {
-            Tags ft = Tags.of(MetricsEvents.FRONTEND, MetricsEvents.labelValue(f.name()));
-            activeValues.merge(ft, (double) f.activeConnections(), sum);
-            listeningValues.merge(ft, f.state() == EngineStatus.ListenerState.LISTENING ? 1.0 : 0.0, max);
-            bufferedValues.merge(ft, (double) f.bufferedBytes(), sum);
+            Frontend g = frontends.computeIfAbsent(f.name(), Frontend::new);
+            g.active += f.activeConnections();
+            g.listening |= f.state() == EngineStatus.ListenerState.LISTENING;
+            g.buffered += f.bufferedBytes();
             Set<String> addresses = configured.computeIfAbsent(f.name(), k -> new HashSet<>());
             List<dev.portico.api.Backend> backends = new ArrayList<>();
             for (BackendStatus b : f.backends()) {
                 String address = b.backend().address();
                 addresses.add(address);
                 backends.add(b.backend());
-                Tags bt = Tags.of(MetricsEvents.FRONTEND, MetricsEvents.labelValue(f.name()), MetricsEvents.BACKEND,
-                        MetricsEvents.labelValue(address));
-                healthyValues.merge(bt, b.healthy() ? 1.0 : 0.0, max);
-                backendActiveValues.merge(bt, (double) b.activeConnections(), sum);
+                BackendGauges bg = g.backends.computeIfAbsent(address, k -> new BackendGauges());
+                bg.healthy |= b.healthy();
+                bg.active += b.activeConnections();
             }
             events.touch(f.name(), backends);
         }
         events.retain(configured, snapshotNanos);
-        active.update(activeValues);
-        listening.update(listeningValues);
-        buffered.update(bufferedValues);
-        backendHealthy.update(healthyValues);
-        backendActive.update(backendActiveValues);
 
         Set<String> names = new LinkedHashSet<>(sources);
         names.addAll(lastErrors.keySet());
@@ -120,6 +112,7 @@ final class EngineGauges {
             }
         }
         watchState.update(watchValues);
+        return new ArrayList<>(frontends.values());
     }
 
     /** Gauges of one name whose label sets come and go; each holds its last value. */

@@ -9,11 +9,11 @@ import dev.portico.api.ConnectionInfo;
 import dev.portico.api.LogSafe;
 import dev.portico.api.ProxyEvents;
 import dev.portico.api.SourceError;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.distribution.TimeWindowMax;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +22,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Counts what the engine and the sources report, as Micrometer counters and a timer. The engine
- * calls this on its I/O threads, so each event costs a map lookup and a few counter increments: the
- * meters of a frontend (and of each of its backends) are registered once, on its first event, and
- * kept in a map; no event builds tags or asks the registry for a meter.
+ * Counts what the engine and the sources report. The engine calls this on its I/O threads, so each
+ * event costs a map lookup and a few atomic increments: the counters of a frontend (and of each of
+ * its backends) are created once, on its first event, and kept in a map; no event builds tags or
+ * asks a registry for a meter. Per-frontend counters live here, not in the Micrometer registry
+ * (see {@link FrontendMeters}); the per-source ones, few, are Micrometer counters.
  *
  * <p>Bytes and durations are recorded when a connection ends, so a long-lived connection shows up
  * in them once it closes. Connections refused before any backend was contacted (denied, over a
@@ -53,12 +56,14 @@ public final class MetricsEvents implements ProxyEvents {
     static final String REJECTIONS = "portico.config.rejections";
     static final String CONFLICTS = "portico.config.conflicts";
 
-    private static final CloseReason[] REASONS = CloseReason.values();
-    private static final Set<CloseReason> REFUSALS =
+    static final CloseReason[] REASONS = CloseReason.values();
+    static final Set<CloseReason> REFUSALS =
             Set.of(CloseReason.DENIED, CloseReason.LIMIT, CloseReason.BAD_PROXY_HEADER, CloseReason.LOOP);
     /** Few buckets, so a frontend costs a handful of series: sub-second to an hour-long session. */
-    private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(100), Duration.ofSeconds(1),
+    static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(100), Duration.ofSeconds(1),
             Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofHours(1)};
+    private static final long[] DURATION_BUCKET_MILLIS =
+            java.util.Arrays.stream(DURATION_BUCKETS).mapToLong(Duration::toMillis).toArray();
 
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, FrontendMeters> frontends = new ConcurrentHashMap<>();
@@ -93,9 +98,9 @@ public final class MetricsEvents implements ProxyEvents {
     @Override
     public void onConnectionOpened(ConnectionInfo connection) {
         FrontendMeters m = frontend(connection.frontend());
-        m.opened.increment();
+        m.counts.incrementAndGet(FrontendMeters.OPENED);
         if (connection.backend() != null) {
-            m.backend(connection.backend()).opened.increment();
+            m.backend(connection.backend()).opened.incrementAndGet();
         }
     }
 
@@ -103,32 +108,31 @@ public final class MetricsEvents implements ProxyEvents {
     public void onConnectionClosed(ConnectionInfo connection, long bytesFromClient, long bytesToClient,
                                    long durationMillis, CloseReason reason) {
         FrontendMeters m = frontend(connection.frontend());
-        int i = reason.ordinal();
-        m.closed[i].increment();
-        if (m.refused[i] != null) {
-            m.refused[i].increment();
+        // The refused counter of a refusal reason is its closed counter: they always move together.
+        m.counts.incrementAndGet(FrontendMeters.CLOSED + reason.ordinal());
+        if (REFUSALS.contains(reason)) {
             return;
         }
         if (bytesFromClient > 0) {
-            m.clientToBackend.increment(bytesFromClient);
+            m.counts.addAndGet(FrontendMeters.CLIENT_TO_BACKEND, bytesFromClient);
         }
         if (bytesToClient > 0) {
-            m.backendToClient.increment(bytesToClient);
+            m.counts.addAndGet(FrontendMeters.BACKEND_TO_CLIENT, bytesToClient);
         }
-        m.duration.record(durationMillis, TimeUnit.MILLISECONDS);
+        m.recordDuration(Math.max(0, durationMillis));
     }
 
     @Override
     public void onConnectFailed(String frontend, Backend backend, String reason) {
         // A null backend is "no healthy backend": counted as a close with reason no_backend.
         if (backend != null) {
-            frontend(frontend).backend(backend).connectFailures.increment();
+            frontend(frontend).backend(backend).connectFailures.incrementAndGet();
         }
     }
 
     @Override
     public void onListenerFailed(String frontend, BindAddress bind, String reason) {
-        frontend(frontend).listenerFailures.increment();
+        frontend(frontend).counts.incrementAndGet(FrontendMeters.LISTENER_FAILURES);
     }
 
     @Override
@@ -179,16 +183,15 @@ public final class MetricsEvents implements ProxyEvents {
             FrontendMeters m = e.getValue();
             Set<String> backends = configured.get(e.getKey());
             if (backends == null) {
-                if (m.createdNanos - snapshotNanos < 0 && frontends.remove(e.getKey(), m)) {
-                    m.remove();
+                if (m.createdNanos - snapshotNanos < 0) {
+                    frontends.remove(e.getKey(), m);
                 }
                 continue;
             }
             for (Map.Entry<Backend, BackendMeters> b : m.backends.entrySet()) {
                 BackendMeters bm = b.getValue();
-                if (!backends.contains(bm.address) && bm.createdNanos - snapshotNanos < 0
-                        && m.backends.remove(b.getKey(), bm)) {
-                    bm.remove();
+                if (!backends.contains(bm.address) && bm.createdNanos - snapshotNanos < 0) {
+                    m.backends.remove(b.getKey(), bm);
                 }
             }
         }
@@ -199,91 +202,67 @@ public final class MetricsEvents implements ProxyEvents {
         return m != null ? m : frontends.computeIfAbsent(name, FrontendMeters::new);
     }
 
-    /** One frontend's meters, registered together. */
-    private final class FrontendMeters {
+    /** The frontends that have counters now, for one scrape to write family by family. */
+    List<FrontendMeters> frontendMeters() {
+        return new ArrayList<>(frontends.values());
+    }
+
+    /**
+     * One frontend's counters. They are plain atomics rather than Micrometer meters: a registered
+     * meter costs kilobytes (its id, tags, the Prometheus collector's child), which put a router
+     * with a few thousand frontends past a 64 MiB heap before the first scrape.
+     * {@link PrometheusFamilies} writes them in the exposition format Micrometer used.
+     */
+    static final class FrontendMeters {
+        static final int OPENED = 0;
+        static final int CLIENT_TO_BACKEND = 1;
+        static final int BACKEND_TO_CLIENT = 2;
+        static final int LISTENER_FAILURES = 3;
+        static final int DURATION_COUNT = 4;
+        static final int DURATION_SUM_MILLIS = 5;
+        static final int CLOSED = 6;
+        static final int BUCKETS = CLOSED + REASONS.length;
+        static final int SIZE = BUCKETS + DURATION_BUCKETS.length;
+
         final long createdNanos = System.nanoTime();
         final String name;
-        final Counter opened;
-        final Counter[] closed = new Counter[REASONS.length];
-        final Counter[] refused = new Counter[REASONS.length];
-        final Counter clientToBackend;
-        final Counter backendToClient;
-        final Timer duration;
-        final Counter listenerFailures;
+        /** The counters above by index; the duration buckets are not cumulative here. */
+        final AtomicLongArray counts = new AtomicLongArray(SIZE);
+        final TimeWindowMax durationMax = new TimeWindowMax(Clock.SYSTEM, DistributionStatisticConfig.DEFAULT);
         final ConcurrentHashMap<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
-        final List<Meter> all = new ArrayList<>();
 
         FrontendMeters(String name) {
             this.name = name;
-            Tags tags = Tags.of(FRONTEND, labelValue(name));
-            opened = add(Counter.builder(CONNECTIONS)
-                    .description("Client connections forwarded to a backend, counted when the backend connection opens")
-                    .tags(tags).register(registry));
-            for (CloseReason r : REASONS) {
-                closed[r.ordinal()] = add(Counter.builder(CLOSED)
-                        .description("Client connections that ended, by how they ended (refused ones included)")
-                        .tags(tags).tag(REASON, label(r)).register(registry));
-                if (REFUSALS.contains(r)) {
-                    refused[r.ordinal()] = add(Counter.builder(REFUSED)
-                            .description("Client connections refused before any backend was contacted: denied by "
-                                    + "allow/deny lists or an untrusted PROXY sender, over a connection limit, or "
-                                    + "a missing or bad PROXY header")
-                            .tags(tags).tag(REASON, label(r)).register(registry));
-                }
-            }
-            clientToBackend = add(Counter.builder(CLIENT_TO_BACKEND)
-                    .description("Bytes read from clients and forwarded to backends, counted when a connection ends")
-                    .tags(tags).register(registry));
-            backendToClient = add(Counter.builder(BACKEND_TO_CLIENT)
-                    .description("Bytes read from backends and forwarded to clients, counted when a connection ends")
-                    .tags(tags).register(registry));
-            duration = add(Timer.builder(DURATION)
-                    .description("How long forwarded connections lasted (refused ones are not included)")
-                    .tags(tags)
-                    .serviceLevelObjectives(DURATION_BUCKETS)
-                    .register(registry));
-            listenerFailures = add(Counter.builder(LISTENER_FAILURES)
-                    .description("Times a frontend's listener could not be opened or was lost")
-                    .tags(tags).register(registry));
-        }
-
-        private <M extends Meter> M add(M meter) {
-            all.add(meter);
-            return meter;
         }
 
         BackendMeters backend(Backend b) {
             BackendMeters m = backends.get(b);
-            return m != null ? m : backends.computeIfAbsent(b, k -> new BackendMeters(name, k.address()));
+            return m != null ? m : backends.computeIfAbsent(b, k -> new BackendMeters(k.address()));
         }
 
-        void remove() {
-            all.forEach(registry::remove);
-            backends.values().forEach(BackendMeters::remove);
+        void recordDuration(long millis) {
+            int i = 0;
+            while (i < DURATION_BUCKET_MILLIS.length && millis > DURATION_BUCKET_MILLIS[i]) {
+                i++;
+            }
+            if (i < DURATION_BUCKET_MILLIS.length) {
+                counts.incrementAndGet(BUCKETS + i);
+            }
+            counts.addAndGet(DURATION_SUM_MILLIS, millis);
+            counts.incrementAndGet(DURATION_COUNT);
+            durationMax.record(millis, TimeUnit.MILLISECONDS);
         }
     }
 
     /** One backend's counters within a frontend. Keyed by the {@link Backend} value: no string per event. */
-    private final class BackendMeters {
+    static final class BackendMeters {
         final long createdNanos = System.nanoTime();
         final String address;
-        final Counter opened;
-        final Counter connectFailures;
+        final AtomicLong opened = new AtomicLong();
+        final AtomicLong connectFailures = new AtomicLong();
 
-        BackendMeters(String frontend, String address) {
+        BackendMeters(String address) {
             this.address = address;
-            Tags tags = Tags.of(FRONTEND, labelValue(frontend), BACKEND, labelValue(address));
-            opened = Counter.builder(BACKEND_CONNECTIONS)
-                    .description("Client connections forwarded to this backend")
-                    .tags(tags).register(registry);
-            connectFailures = Counter.builder(CONNECT_FAILURES)
-                    .description("Failed connects to this backend (the next backend is tried)")
-                    .tags(tags).register(registry);
-        }
-
-        void remove() {
-            registry.remove(opened);
-            registry.remove(connectFailures);
         }
     }
 }

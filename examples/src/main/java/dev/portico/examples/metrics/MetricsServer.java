@@ -1,38 +1,66 @@
 package dev.portico.examples.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The router's HTTP endpoint: {@code GET /metrics} (Prometheus text format), {@code GET /status}
- * (JSON), {@code GET /healthz} ({@code ok}). Anything else is 404, another method 405. It runs on
- * the JDK's HTTP server with two threads of its own, so a slow scraper never touches an event loop.
+ * (JSON), {@code GET /healthz} ({@code ok}); {@code HEAD} of each too. Anything else is 404, another
+ * method 405.
+ *
+ * <p>It runs on one NIO event loop thread of its own, not on the proxy's I/O loops: serialising
+ * ten thousand frontends takes tens of milliseconds, which must not stall forwarding, and a
+ * monitoring endpoint needs no native transport. Nothing on that thread blocks: a client that is
+ * slow to send its request head is closed after {@link Limits#headTimeout}, one that does not take
+ * its response after {@link Limits#responseTimeout}, an idle keep-alive connection after
+ * {@link Limits#idleTimeout}; past {@link Limits#maxConnections} a new connection is closed at once.
+ * Large bodies are written a chunk at a time while the client takes them.
  */
 public final class MetricsServer implements AutoCloseable {
 
     /** The Prometheus text exposition format's content type. */
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final String TEXT = "text/plain; charset=utf-8";
-    private static final String JSON = "application/json";
     private static final Logger log = LoggerFactory.getLogger("portico.metrics");
 
-    private final HttpServer server;
-    private final ExecutorService threads;
-    private final PorticoMetrics metrics;
+    /**
+     * What one client may hold.
+     *
+     * @param headTimeout     from the first byte of a request to the end of its head
+     * @param idleTimeout     a keep-alive connection waiting for its next request (or a new one for its first)
+     * @param responseTimeout a streamed response the client does not read to the end
+     * @param maxConnections  open at once; more are closed as they come
+     * @param maxStreams      {@code /metrics} and {@code /status} bodies being written at once; more get 503
+     * @param maxBody         request body bytes read and dropped; a larger one is 413
+     */
+    record Limits(Duration headTimeout, Duration idleTimeout, Duration responseTimeout, int maxConnections,
+                  int maxStreams, int maxBody) {
+        static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(60),
+                Duration.ofSeconds(60), 64, 4, 8192);
+    }
 
-    private MetricsServer(HttpServer server, ExecutorService threads, PorticoMetrics metrics) {
+    private final EventLoopGroup group;
+    private final Channel server;
+
+    private MetricsServer(EventLoopGroup group, Channel server) {
+        this.group = group;
         this.server = server;
-        this.threads = threads;
-        this.metrics = metrics;
     }
 
     /**
@@ -41,78 +69,63 @@ public final class MetricsServer implements AutoCloseable {
      * @throws IOException when the address cannot be bound (in use, not local, permission denied)
      */
     public static MetricsServer start(InetSocketAddress address, PorticoMetrics metrics) throws IOException {
-        HttpServer server = HttpServer.create(address, 16);
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "portico-metrics-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(threads);
-        MetricsServer ms = new MetricsServer(server, threads, metrics);
-        server.createContext("/", ms::handle);
-        server.start();
-        return ms;
+        return start(address, metrics, Limits.DEFAULT);
+    }
+
+    static MetricsServer start(InetSocketAddress address, PorticoMetrics metrics, Limits limits) throws IOException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+                new DefaultThreadFactory("portico-metrics", true), NioIoHandler.newFactory());
+        HttpEndpoint.Shared shared = new HttpEndpoint.Shared(metrics, limits);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 64)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // One thread serves every connection, so the count needs no synchronisation.
+                        if (shared.connections >= limits.maxConnections()) {
+                            log.debug("metrics: {} connections open, closing {}", shared.connections, ch.remoteAddress());
+                            ch.close();
+                            return;
+                        }
+                        shared.connections++;
+                        ch.closeFuture().addListener(f -> shared.connections--);
+                        RequestDeadline deadline = new RequestDeadline(limits);
+                        ch.pipeline().addLast(deadline,
+                                new HttpServerCodec(new HttpDecoderConfig()
+                                        .setMaxInitialLineLength(4096)
+                                        .setMaxHeaderSize(8192)
+                                        .setMaxChunkSize(8192)),
+                                new ChunkedWriteHandler(),
+                                new HttpEndpoint(shared, deadline));
+                    }
+                });
+        try {
+            Channel server = b.bind(address).sync().channel();
+            return new MetricsServer(group, server);
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /** The address actually bound (the port is known here when port 0 was asked for). */
     public InetSocketAddress address() {
-        return server.getAddress();
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            if (!path.equals("/metrics") && !path.equals("/status") && !path.equals("/healthz")) {
-                send(exchange, 404, TEXT, "not found; try /metrics, /status or /healthz\n");
-                return;
-            }
-            if (!"GET".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "GET");
-                send(exchange, 405, TEXT, "method not allowed; use GET\n");
-                return;
-            }
-            try {
-                switch (path) {
-                    case "/metrics" -> send(exchange, 200, PROMETHEUS_TEXT, metrics.scrape());
-                    case "/status" -> {
-                        byte[] status = metrics.statusJson();
-                        if (status == null) {
-                            send(exchange, 503, TEXT, "starting\n");
-                        } else {
-                            send(exchange, 200, JSON, status);
-                        }
-                    }
-                    default -> send(exchange, 200, TEXT, "ok\n");
-                }
-            } catch (RuntimeException e) {
-                log.warn("{} failed: {}", path, e.toString());
-                send(exchange, 500, TEXT, "internal error: " + e + "\n");
-            }
-        }
-    }
-
-    private static void send(HttpExchange exchange, int code, String type, String body) throws IOException {
-        send(exchange, code, type, body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void send(HttpExchange exchange, int code, String type, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", type);
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        // A HEAD request (answered 405) must announce no body.
-        boolean head = "HEAD".equals(exchange.getRequestMethod());
-        exchange.sendResponseHeaders(code, body.length == 0 || head ? -1 : body.length);
-        if (body.length > 0 && !head) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
+        return (InetSocketAddress) server.localAddress();
     }
 
     /** Stops serving at once; a scrape in progress is cut. */
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -82,26 +83,44 @@ public final class PorticoMetrics implements AutoCloseable {
         bound = new Bound(engine, coordinator, List.copyOf(sources), version);
     }
 
-    /** Refreshes the gauges and returns the Prometheus text exposition (format 0.0.4). */
-    public synchronized String scrape() {
+    /**
+     * Refreshes the gauges and returns the Prometheus text exposition (format 0.0.4) as one String;
+     * the HTTP endpoint streams it instead ({@link #scrapeBody()}).
+     */
+    public String scrape() {
+        return scrapeBody().readAll();
+    }
+
+    /**
+     * Refreshes the gauges and returns the exposition as a body to write piece by piece. What it
+     * holds is one reference per frontend and the frontends' gauge values, not the text.
+     */
+    synchronized StreamedBody scrapeBody() {
         Bound b = bound;
+        List<EngineGauges.Frontend> frontendGauges = List.of();
         if (b != null) {
             long before = System.nanoTime();
             EngineStatus status = b.engine.status();
-            gauges.refresh(status, before, b.sources, b.coordinator.lastErrors(), currentWatchStates());
+            frontendGauges = gauges.refresh(status, before, b.sources, b.coordinator.lastErrors(), currentWatchStates());
         }
-        return registry.scrape();
+        return new PrometheusFamilies(registry.scrape(), events.frontendMeters(), frontendGauges);
     }
 
     /** The {@code /status} document as JSON, or {@code null} while no engine is bound yet. */
     public byte[] statusJson() {
+        StreamedBody body = statusBody();
+        return body == null ? null : body.readAll().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The {@code /status} document as a body to write piece by piece, or null while no engine is bound. */
+    StreamedBody statusBody() {
         Bound b = bound;
         if (b == null) {
             return null;
         }
         EngineStatus status = b.engine.status();
         Map<String, SourceError> errors = b.coordinator.lastErrors();
-        return StatusDocument.json(b.version, status, b.sources, errors, currentWatchStates());
+        return new StatusDocument(b.version, status, b.sources, errors, currentWatchStates());
     }
 
     private Map<String, String> currentWatchStates() {
