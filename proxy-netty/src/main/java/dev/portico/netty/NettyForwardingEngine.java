@@ -71,6 +71,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final List<Cidr> defaultAllow;
     private final List<Cidr> defaultDeny;
     private final int maxConnections;
+    private final Duration recheckInterval;
+    private final boolean freebind;
     private final AtomicInteger globalActive = new AtomicInteger();
     private final ScheduledExecutorService control;
     // Control thread only.
@@ -106,6 +108,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
+        this.recheckInterval = b.recheckInterval;
+        this.freebind = b.freebind;
+        if (freebind && !native_) {
+            throw new IllegalStateException("IP_FREEBIND listeners need the epoll or io_uring transport "
+                    + "(nio cannot set it)");
+        }
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
         log.info("engine started: transport {}, {} I/O threads{}", transport.configName(), threads,
@@ -131,6 +139,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     AddressResolverGroup<InetSocketAddress> resolver() {
         return resolver;
+    }
+
+    /** How often a listener that cannot bind is tried again. */
+    Duration recheckInterval() {
+        return recheckInterval;
     }
 
     List<Cidr> defaultAllow() {
@@ -193,6 +206,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         if (reusePort) {
             sb.option(transport == Transport.EPOLL ? EpollChannelOption.SO_REUSEPORT
                     : IoUringChannelOption.SO_REUSEPORT, true);
+        }
+        if (freebind) {
+            sb.option(transport == Transport.EPOLL ? EpollChannelOption.IP_FREEBIND
+                    : IoUringChannelOption.IP_FREEBIND, true);
         }
         return sb;
     }
@@ -367,6 +384,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 256 * 1024;
         private boolean reusePort;
+        private boolean freebind;
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
         private int maxConnections;
@@ -442,6 +460,16 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         }
 
         /** Clients served by frontends without an allow list of their own (empty: everyone). */
+        /**
+         * Sets IP_FREEBIND on listeners, so they bind an address this machine does not hold (yet):
+         * a standby router already listens on the floating address that keepalived/VRRP moves to
+         * it. Needs the epoll or io_uring transport; {@link #build()} fails on nio. Default off.
+         */
+        public Builder freebind(boolean value) {
+            freebind = value;
+            return this;
+        }
+
         public Builder defaultAllow(List<Cidr> value) {
             defaultAllow = value;
             return this;
