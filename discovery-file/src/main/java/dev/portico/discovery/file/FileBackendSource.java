@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -183,6 +184,33 @@ public final class FileBackendSource implements BackendSource {
             }
         }
         log.debug("source '{}' closed", name);
+    }
+
+    /**
+     * Re-reads every file now instead of waiting for a watch event or the poll, as a SIGHUP asks.
+     * The returned future completes once what was read has been published (or rejected and
+     * reported): a changed file is read a second time one debounce period later, as every change is.
+     */
+    public CompletableFuture<Void> reloadNow() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        rereadUntilSettled(done, 0, 0);
+        return done;
+    }
+
+    private void rereadUntilSettled(CompletableFuture<Void> done, long delayNanos, int round) {
+        try {
+            executor.schedule(() -> {
+                reloadSafely();
+                // A file that keeps changing still ends the wait, after a bounded number of reads.
+                if (!closed && files.changePending() && round < 20) {
+                    rereadUntilSettled(done, debounceNanos, round + 1);
+                } else {
+                    done.complete(null);
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            done.complete(null);
+        }
     }
 
     /** A change was seen: re-read after the debounce period, postponed by further changes up to a bound. */
