@@ -46,10 +46,12 @@ class LauncherIT {
     }
 
     @Test
-    void versionPrintsTheProjectVersion() throws Exception {
+    void versionPrintsTheProjectVersionTheCommitAndTheBuildTime() throws Exception {
         Launchers.Launched p = launchers.portico("--version");
         assertThat(p.exitCode(EXIT)).isZero();
-        assertThat(p.stdout()).contains("portico " + System.getProperty("portico.version"));
+        assertThat(p.stdout().lines().findFirst()).hasValueSatisfying(line -> assertThat(line).matches(
+                "portico " + java.util.regex.Pattern.quote(System.getProperty("portico.version"))
+                        + " \\(commit [0-9a-f]{7,}(-dirty)?, built 20\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)"));
     }
 
     @Test

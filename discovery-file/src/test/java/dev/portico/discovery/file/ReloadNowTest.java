@@ -29,7 +29,7 @@ class ReloadNowTest {
             Files.writeString(file, "apiVersion: v1\nfrontends:\n  - bind: :80\n    backends:\n      - address: 10.0.0.1:80\n"
                     + "  - bind: :81\n    backends:\n      - address: 10.0.0.2:81\n");
 
-            source.reloadNow().get(10, TimeUnit.SECONDS);
+            assertThat(source.reloadNow().get(10, TimeUnit.SECONDS)).as("a new snapshot was published").isTrue();
 
             assertThat(listener.last().frontends()).hasSize(2);
         } finally {
