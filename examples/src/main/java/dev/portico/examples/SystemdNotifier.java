@@ -3,6 +3,7 @@ package dev.portico.examples;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -78,7 +79,11 @@ final class SystemdNotifier implements AutoCloseable {
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("portico-systemd", true),
                 EpollIoHandler.newFactory());
         try {
+            // Neither bound nor connected, like sd_notify's socket: each datagram names the target
+            // (sendto), so a socket that systemd re-creates is still found. Such a channel only
+            // writes when it counts as active on registration.
             Channel ch = new io.netty.bootstrap.Bootstrap().group(loop).channel(EpollDomainDatagramChannel.class)
+                    .option(ChannelOption.DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION, true)
                     .handler(new ChannelInboundHandlerAdapter()).register().sync().channel();
             SystemdNotifier n = new SystemdNotifier(log, loop, ch, new DomainSocketAddress(path), watchdog);
             log.debug("notifying systemd at {}{}", socket, watchdog > 0 ? ", watchdog every " + watchdog / 2000 + " ms" : "");

@@ -102,4 +102,30 @@ class LauncherIT {
             }
         }
     }
+
+    @Test
+    void checkOfAGoodFileExitsZeroWithASummary() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("portico.yaml"),
+                "apiVersion: v1\nfrontends:\n  - bind: :9000\n    backends:\n      - address: 10.0.0.1:80\n");
+        Launchers.Launched p = launchers.portico("check", "-c", file.toString());
+        assertThat(p.exitCode(EXIT)).isZero();
+        assertThat(p.stdout()).contains("1 file(s), 1 frontend(s): OK");
+    }
+
+    @Test
+    void checkOfABrokenFileExitsTwoNamingTheLine() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("portico.yaml"),
+                "apiVersion: v1\nfrontends:\n  - bind: :9000\n    backends:\n      - address: 10.0.0.1:nope\n");
+        Launchers.Launched p = launchers.portico("check", "-c", file.toString());
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains(file + ":5:").contains("1 problem(s)");
+    }
+
+    @Test
+    void checkOfAMissingFileExitsTwo() throws Exception {
+        Path missing = dir.resolve("missing.yaml");
+        Launchers.Launched p = launchers.portico("check", "-c", missing.toString());
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains(missing + ": does not exist");
+    }
 }

@@ -83,6 +83,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     private NettyForwardingEngine(Builder b) {
         this.transport = b.transport.resolve();
+        if (b.freebind && transport == Transport.NIO) {
+            throw new IllegalStateException("IP_FREEBIND listeners need the epoll or io_uring transport "
+                    + "(nio cannot set it)");
+        }
         int threads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
                 transport.ioHandlerFactory());
@@ -110,10 +114,6 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
         this.recheckInterval = b.recheckInterval;
         this.freebind = b.freebind;
-        if (freebind && !native_) {
-            throw new IllegalStateException("IP_FREEBIND listeners need the epoll or io_uring transport "
-                    + "(nio cannot set it)");
-        }
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
         log.info("engine started: transport {}, {} I/O threads{}", transport.configName(), threads,
