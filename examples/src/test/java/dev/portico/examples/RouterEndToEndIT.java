@@ -138,8 +138,8 @@ class RouterEndToEndIT {
                     """.formatted(first, backendA.address(), second, backendB.address()));
             router.signal("HUP");
 
-            await().atMost(CHANGE).pollInterval(Duration.ofMillis(100))
-                    .until(() -> router.stderr().contains("reload done: serving 2 frontend(s), 2 listening"));
+            await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> !router.process.isAlive()
+                    || router.stderr().contains("reload done: serving 2 frontend(s), 2 listening"));
             assertThat(router.process.isAlive()).as("the router runs on after SIGHUP").isTrue();
             assertThat(router.stderr()).contains("reload requested (SIGHUP)");
             try (Net.Conn viaSecond = Net.Conn.open(second)) {
