@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * {@code --freebind}: a standby router listens on the floating address keepalived will move to it.
@@ -107,6 +108,31 @@ class FreebindTest {
         assertThat(state("vip")).isEqualTo(EngineStatus.ListenerState.FAILED);
         assertThat(listenerFailures).singleElement().asString()
                 .contains("address not available", FLOATING, "--freebind", "retrying every");
+    }
+
+    @Test
+    void theLauncherFlagSetsItOnEveryListenerAndNioIsRefusedAtStart() throws Exception {
+        CommandLine.ParseResult parsed = Portico.commandLine().parseArgs("router", "--freebind", "-c", "a.yaml");
+        EngineOptions options = ((RouterCommand) parsed.subcommand().commandSpec().userObject()).engine;
+        assertThat(options.freebind).isTrue();
+        Frontend vip = Frontend.builder(FLOATING + ":" + Net.freePort()).name("vip").backend(backend.address()).build();
+
+        ProxyRuntime runtime = ProxyRuntime.start(Logging.logger("test"), options,
+                List.of(new FixedSource("test", List.of(vip))), WAIT);
+        try {
+            assertThat(runtime.engine().status().frontend("vip").orElseThrow().state())
+                    .isEqualTo(EngineStatus.ListenerState.LISTENING);
+        } finally {
+            runtime.stopNow();
+        }
+
+        options.transport = Transport.NIO;
+        assertThatThrownBy(() -> ProxyRuntime.start(Logging.logger("test"), options,
+                List.of(new FixedSource("test", List.of(vip))), WAIT))
+                .isInstanceOfSatisfying(ProxyRuntime.StartupException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(Portico.EXIT_FAILURE);
+                    assertThat(e.getMessage()).contains("--freebind", "epoll or io_uring");
+                });
     }
 
     @Test
