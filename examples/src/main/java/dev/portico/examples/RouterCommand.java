@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
         description = {
                 "Runs the proxy: listens on the frontends the config files (and, with --kubernetes, the "
                         + "cluster's LoadBalancer Services) define and forwards each connection to one of their "
-                        + "backends. Changes are applied live, without dropping connections. SIGTERM or Ctrl-C "
-                        + "stops it after draining open connections.",
+                        + "backends. Changes are applied live, without dropping connections; SIGHUP re-reads "
+                        + "every file at once and keeps running. SIGTERM or Ctrl-C stops it after draining open "
+                        + "connections. Under systemd (Type=notify) it reports readiness, status and the watchdog.",
                 ""
         },
         footer = {

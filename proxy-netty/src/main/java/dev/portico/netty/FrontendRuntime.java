@@ -143,7 +143,8 @@ final class FrontendRuntime {
         for (EventLoopGroup loops : engine.acceptorGroups()) {
             ChannelFuture f = engine.serverBootstrap(this, loops).bind(target);
             if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
-                String why = f.isDone() ? NettyErrors.describe(f.cause()) : "timed out";
+                String why = f.isDone() ? NettyErrors.describeBind(f.cause(), addr, engine.recheckInterval())
+                        : "timed out";
                 f.channel().close();
                 opened.forEach(Channel::close);
                 return failed("bind to " + addr + " failed: " + why);

@@ -71,6 +71,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final List<Cidr> defaultAllow;
     private final List<Cidr> defaultDeny;
     private final int maxConnections;
+    private final Duration recheckInterval;
+    private final boolean freebind;
     private final AtomicInteger globalActive = new AtomicInteger();
     private final LoopGuard loopGuard = new LoopGuard();
     private final ScheduledExecutorService control;
@@ -83,6 +85,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     private NettyForwardingEngine(Builder b) {
         this.transport = b.transport.resolve();
+        if (b.freebind && transport == Transport.NIO) {
+            throw new IllegalStateException("IP_FREEBIND listeners need the epoll or io_uring transport "
+                    + "(nio cannot set it)");
+        }
         int threads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
                 transport.ioHandlerFactory());
@@ -109,6 +115,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
+        this.recheckInterval = b.recheckInterval;
+        this.freebind = b.freebind;
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
         log.info("engine started: transport {}, {} I/O threads{}, open files limit {}{}", transport.configName(),
@@ -145,6 +153,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     /** The engine-wide client connection limit in force, 0 for none. */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** How often a listener that cannot bind is tried again. */
+    Duration recheckInterval() {
+        return recheckInterval;
     }
 
     List<Cidr> defaultAllow() {
@@ -208,6 +221,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         if (reusePort) {
             sb.option(transport == Transport.EPOLL ? EpollChannelOption.SO_REUSEPORT
                     : IoUringChannelOption.SO_REUSEPORT, true);
+        }
+        if (freebind) {
+            sb.option(transport == Transport.EPOLL ? EpollChannelOption.IP_FREEBIND
+                    : IoUringChannelOption.IP_FREEBIND, true);
         }
         return sb;
     }
@@ -385,6 +402,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 256 * 1024;
         private boolean reusePort;
+        private boolean freebind;
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
         private int maxConnections = -1;
@@ -460,6 +478,16 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         }
 
         /** Clients served by frontends without an allow list of their own (empty: everyone). */
+        /**
+         * Sets IP_FREEBIND on listeners, so they bind an address this machine does not hold (yet):
+         * a standby router already listens on the floating address that keepalived/VRRP moves to
+         * it. Needs the epoll or io_uring transport; {@link #build()} fails on nio. Default off.
+         */
+        public Builder freebind(boolean value) {
+            freebind = value;
+            return this;
+        }
+
         public Builder defaultAllow(List<Cidr> value) {
             defaultAllow = value;
             return this;
