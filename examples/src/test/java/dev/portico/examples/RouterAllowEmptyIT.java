@@ -40,6 +40,7 @@ class RouterAllowEmptyIT {
         try (NamedEchoServer backend = new NamedEchoServer("later")) {
             int port = Net.freePort();
             Files.writeString(dir.resolve("web.yaml"), """
+                    apiVersion: v1
                     frontends:
                       - bind: 127.0.0.1:%d
                         backends:
