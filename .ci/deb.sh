@@ -108,7 +108,7 @@ unit_command() {
   read -r -a cmd <<< "$line"
 }
 
-echo "deb.sh: $deb ($(du -k "$deb" | cut -f1) KiB), version $version; PID 1 is $(ps -o comm= -p 1)"
+echo "deb.sh: $deb ($(du -k "$deb" | cut -f1) KiB), version $version; PID 1 is $(cat /proc/1/comm)"
 
 step "lintian"
 if ! command -v lintian >/dev/null; then
@@ -152,6 +152,10 @@ bash -c 'source /usr/share/bash-completion/completions/portico && complete -p po
   || fail "the bash completion does not define a completion for portico"
 
 step "systemd-analyze verify"
+if ! command -v systemd-analyze >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null
+fi
 # It exits 0 on some problems it only warns about (an unknown key, a bad value): any output fails.
 systemd-analyze verify /lib/systemd/system/portico.service > "$work/verify.txt" 2>&1 || fail "$(cat "$work/verify.txt")"
 [[ ! -s "$work/verify.txt" ]] || fail "systemd-analyze verify: $(cat "$work/verify.txt")"
