@@ -58,6 +58,9 @@ final class CheckCommand implements Callable<Integer> {
             description = "A YAML config file or a directory of *.yaml/*.yml files, as for 'router'. Repeatable.")
     List<Path> configs = new ArrayList<>();
 
+    @Option(names = "--allow-empty", description = "As for 'router': no frontend at all is not a problem.")
+    boolean allowEmpty;
+
     @Option(names = "--kubernetes", description = "Accepted as for 'router'; its flags are checked for syntax only.")
     boolean kubernetes;
 
@@ -104,7 +107,7 @@ final class CheckCommand implements Callable<Integer> {
                 problems.add("conflict: " + c);
             }
             frontends = merged.desired().frontends().size();
-            if (frontends == 0 && problems.isEmpty() && !kubernetes) {
+            if (frontends == 0 && problems.isEmpty() && !kubernetes && !allowEmpty) {
                 problems.add(paths() + ": no frontend defined (add a 'frontends:' entry with 'bind' and "
                         + "'backends'); the router would not start");
             }
