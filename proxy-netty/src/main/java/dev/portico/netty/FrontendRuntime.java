@@ -258,11 +258,12 @@ final class FrontendRuntime {
     private void setBackends(List<Backend> wanted, boolean initial) {
         Map<String, BackendState> current = backends;
         Map<String, BackendState> next = new LinkedHashMap<>();
+        List<BackendState> added = new ArrayList<>();
         for (Backend b : wanted) {
             BackendState s = current.get(b.address());
             if (s == null) {
                 s = new BackendState(b, config.health().initiallyUp());
-                health.add(s, true);
+                added.add(s);
             } else {
                 s.updateWeight(b);
             }
@@ -275,6 +276,11 @@ final class FrontendRuntime {
         }
         backends = Map.copyOf(next);
         republish(next.values());
+        // Probed only once they are published: a first probe that finished earlier would change
+        // a backend that healthChanged does not know yet, and its "up" event would be lost.
+        for (BackendState s : added) {
+            health.add(s, true);
+        }
     }
 
     private synchronized void republish(Iterable<BackendState> all) {
