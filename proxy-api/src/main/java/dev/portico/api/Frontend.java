@@ -44,7 +44,9 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
 
     public Frontend {
         Objects.requireNonNull(bind, "bind");
-        name = name == null || name.isBlank() ? bind.toString() : name;
+        protocol = protocol == null ? Protocol.TCP : protocol;
+        // A TCP and a UDP frontend on one bind must not share a name (metrics, /status).
+        name = name == null || name.isBlank() ? new Listen(protocol, bind).toString() : name;
         backends = List.copyOf(backends);
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(balance, "balance");
@@ -63,7 +65,9 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         if (affinity.isNegative()) {
             throw new InvalidConfigException("affinity timeout must not be negative, got " + affinity);
         }
-        protocol = protocol == null ? Protocol.TCP : protocol;
+        if (protocol == Protocol.UDP && (sendProxy != ProxyProtocol.OFF || acceptProxy.enabled())) {
+            throw new InvalidConfigException("PROXY protocol is not supported for UDP frontends yet");
+        }
         for (int i = 0; i < backends.size(); i++) {
             for (int j = 0; j < i; j++) {
                 if (backends.get(i).sameEndpoint(backends.get(j))) {

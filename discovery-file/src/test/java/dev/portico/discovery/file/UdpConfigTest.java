@@ -135,4 +135,30 @@ class UdpConfigTest {
         assertThat(r.problems()).extracting(Object::toString)
                 .containsExactly("a.yaml:4:15: unknown protocol 'sctp' (one of: tcp, udp)");
     }
+
+    @Test
+    void proxyProtocolOnAUdpFrontendIsRejectedWithThePlace() {
+        ConfigParser.Result r = parse("""
+                apiVersion: v1
+                frontends:
+                  - bind: :53
+                    protocol: udp
+                    proxyProtocol: v2
+                """);
+        assertThat(r.frontends()).isEmpty();
+        assertThat(r.problems()).extracting(Object::toString)
+                .containsExactly("a.yaml:3:5: PROXY protocol is not supported for UDP frontends yet");
+    }
+
+    @Test
+    void aUdpFrontendWithoutANameIsNamedApartFromTheTcpOne() {
+        ConfigParser.Result r = parse("""
+                apiVersion: v1
+                frontends:
+                  - bind: :53
+                  - bind: :53
+                    protocol: udp
+                """);
+        assertThat(r.frontends()).extracting(Frontend::name).containsExactly(":53", ":53/udp");
+    }
 }
