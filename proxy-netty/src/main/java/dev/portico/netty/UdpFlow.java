@@ -116,12 +116,12 @@ final class UdpFlow {
     }
 
     private boolean write(ByteBuf content) {
-        if (!backend.isWritable()) {
+        if (!UdpFrontendRuntime.writable(backend)) {
             listener.drop(content);
             return false;
         }
         bytesFromClient += content.readableBytes();
-        backend.write(content, backend.voidPromise());
+        backend.write(UdpFrontendRuntime.compact(content, backend.alloc()), backend.voidPromise());
         return true;
     }
 
@@ -175,13 +175,14 @@ final class UdpFlow {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf content = msg instanceof DatagramPacket p ? p.content() : (ByteBuf) msg;
             Channel server = listener.channel();
-            if (closed || !server.isWritable()) {
+            if (closed || !UdpFrontendRuntime.writable(server)) {
                 listener.drop(content);
                 return;
             }
             lastActivityNanos = System.nanoTime();
             bytesToClient += content.readableBytes();
-            server.write(new DatagramPacket(content, client), server.voidPromise());
+            server.write(new DatagramPacket(UdpFrontendRuntime.compact(content, server.alloc()), client),
+                    server.voidPromise());
         }
 
         @Override

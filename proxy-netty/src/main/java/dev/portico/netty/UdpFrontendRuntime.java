@@ -81,6 +81,35 @@ final class UdpFrontendRuntime {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
     }
 
+    /**
+     * Whether a socket takes one more datagram. Writes wait for the end of a read batch to be
+     * flushed; past the mark they are flushed at once, and only what the kernel does not take
+     * then makes the socket full (and the datagram dropped).
+     */
+    static boolean writable(io.netty.channel.Channel ch) {
+        if (ch.isWritable()) {
+            return true;
+        }
+        ch.flush();
+        return ch.isWritable();
+    }
+
+    /**
+     * A datagram that fills less than half its 64 KiB read buffer moves to a buffer of its own
+     * size: a queued DNS answer then holds its hundred bytes, not 64 KiB, and the write marks admit
+     * a burst of small datagrams (answers of a read batch are flushed together).
+     */
+    static ByteBuf compact(ByteBuf content, io.netty.buffer.ByteBufAllocator alloc) {
+        int n = content.readableBytes();
+        if (n > content.capacity() / 2) {
+            return content;
+        }
+        ByteBuf exact = alloc.directBuffer(Math.max(n, 1));
+        exact.writeBytes(content);
+        content.release();
+        return exact;
+    }
+
     void listenerActive(UdpListener l) {
         listeners.add(l);
     }
