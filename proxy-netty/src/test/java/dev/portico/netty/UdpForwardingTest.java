@@ -97,10 +97,16 @@ class UdpForwardingTest extends EngineTestSupport {
              NettyForwardingEngine engine = udpEngine(mode)) {
             apply(engine, udp("dns", a.address(), b.address()).build());
             InetSocketAddress fe = addressOf(engine, "dns");
-            for (int i = 0; i < 40; i++) {
-                try (UdpClient c = new UdpClient(fe)) {
+            // All open at once: a closed client's port could come back as a later client's.
+            List<UdpClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 40; i++) {
+                    UdpClient c = new UdpClient(fe);
+                    clients.add(c);
                     assertThat(c.ask("q" + i)).endsWith(":q" + i);
                 }
+            } finally {
+                clients.forEach(UdpClient::close);
             }
             // Random balancing: all 40 on one backend has a chance of 2^-39.
             assertThat(a.sourcePorts).isNotEmpty();
@@ -224,10 +230,15 @@ class UdpForwardingTest extends EngineTestSupport {
                 for (int i = 0; i < 10; i++) {
                     assertThat(old.ask("after" + i)).isEqualTo("a:after" + i);
                 }
-                for (int i = 0; i < 30; i++) {
-                    try (UdpClient c = new UdpClient(fe)) {
+                List<UdpClient> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 30; i++) {
+                        UdpClient c = new UdpClient(fe);
+                        clients.add(c);
                         assertThat(c.ask("new" + i)).endsWith(":new" + i);
                     }
+                } finally {
+                    clients.forEach(UdpClient::close);
                 }
             }
             assertThat(closes).isEmpty();
