@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the engine should run: the merge of every source's snapshot, each bind address at most once.
+ * What the engine should run: the merge of every source's snapshot, each bind address at most once
+ * per protocol.
  *
  * @param frontends in a deterministic order (source order, then each source's own order)
  */
@@ -13,10 +14,10 @@ public record DesiredState(List<Frontend> frontends) {
 
     public DesiredState {
         frontends = List.copyOf(frontends);
-        java.util.Set<BindAddress> seen = new java.util.HashSet<>();
+        java.util.Set<Frontend.Listen> seen = new java.util.HashSet<>();
         for (Frontend f : frontends) {
-            if (f.bind().port() != 0 && !seen.add(f.bind())) {
-                throw new IllegalArgumentException("bind " + f.bind() + " appears twice in a desired state; merge "
+            if (f.bind().port() != 0 && !seen.add(f.listen())) {
+                throw new IllegalArgumentException("bind " + f.listen() + " appears twice in a desired state; merge "
                         + "snapshots with SnapshotMerger");
             }
         }

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Merges the latest snapshot of every source into one desired state. Pure: the same inputs give
- * the same output. Two frontends on one bind address conflict; the winner is, in order: the one
+ * the same output. Two frontends on one bind address and protocol conflict (a TCP and a UDP
+ * frontend on one address do not); the winner is, in order: the one
  * from the source already serving that bind (so a newcomer never takes an address away from a
  * running frontend), the one from the source registered first, the one listed first by its
  * source (a source that orders by age, as the Kubernetes source does, makes the oldest win).
@@ -29,11 +30,11 @@ public final class SnapshotMerger {
      * @param previous  the state that runs now ({@link DesiredState#EMPTY} at first)
      */
     public static Result merge(List<Snapshot> snapshots, DesiredState previous) {
-        Map<BindAddress, Frontend> incumbents = new HashMap<>();
+        Map<Frontend.Listen, Frontend> incumbents = new HashMap<>();
         for (Frontend f : previous.frontends()) {
-            incumbents.put(f.bind(), f);
+            incumbents.put(f.listen(), f);
         }
-        Map<BindAddress, Integer> slot = new HashMap<>();
+        Map<Frontend.Listen, Integer> slot = new HashMap<>();
         List<Frontend> out = new ArrayList<>();
         List<Conflict> conflicts = new ArrayList<>();
         for (Snapshot snapshot : snapshots) {
@@ -44,14 +45,14 @@ public final class SnapshotMerger {
                     out.add(f);
                     continue;
                 }
-                Integer at = slot.get(f.bind());
+                Integer at = slot.get(f.listen());
                 if (at == null) {
-                    slot.put(f.bind(), out.size());
+                    slot.put(f.listen(), out.size());
                     out.add(f);
                     continue;
                 }
                 Frontend held = out.get(at);
-                Frontend incumbent = incumbents.get(f.bind());
+                Frontend incumbent = incumbents.get(f.listen());
                 boolean sameSource = held.source().equals(f.source());
                 if (!sameSource && incumbent != null && incumbent.source().equals(f.source())) {
                     out.set(at, f);

@@ -81,4 +81,33 @@ class SnapshotMergerTest {
         var r = SnapshotMerger.merge(List.of(new Snapshot("a", List.of())), DesiredState.of(fe("x", ":1")));
         assertThat(r.desired().frontends()).isEmpty();
     }
+
+    @Test
+    void tcpAndUdpOnOneBindDoNotConflict() {
+        Frontend udp = Frontend.builder(":53").name("dns-udp").protocol(Protocol.UDP).backend("10.0.0.1:53").build();
+        var r = SnapshotMerger.merge(List.of(
+                new Snapshot("file", List.of(fe("dns-tcp", ":53", "10.0.0.1:53"))),
+                new Snapshot("kubernetes", List.of(udp))), DesiredState.EMPTY);
+        assertThat(r.conflicts()).isEmpty();
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("dns-tcp", "dns-udp");
+    }
+
+    @Test
+    void twoUdpFrontendsOnOneBindConflict() {
+        Frontend a = Frontend.builder(":53").name("a").protocol(Protocol.UDP).build();
+        Frontend b = Frontend.builder(":53").name("b").protocol(Protocol.UDP).build();
+        var r = SnapshotMerger.merge(List.of(new Snapshot("file", List.of(a)), new Snapshot("kubernetes", List.of(b))),
+                DesiredState.EMPTY);
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("a");
+        assertThat(r.conflicts()).hasSize(1);
+    }
+
+    @Test
+    void udpDefaultsAreSixtySecondsIdleAndNoProbes() {
+        Frontend udp = Frontend.builder(":53").protocol(Protocol.UDP).build();
+        assertThat(udp.idleTimeout()).isEqualTo(Frontend.DEFAULT_UDP_IDLE_TIMEOUT);
+        assertThat(udp.health().enabled()).isFalse();
+        assertThat(fe("t", ":53").protocol()).isEqualTo(Protocol.TCP);
+        assertThat(fe("t", ":53").idleTimeout()).isEqualTo(Frontend.DEFAULT_IDLE_TIMEOUT);
+    }
 }

@@ -134,6 +134,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         return transport;
     }
 
+    ByteBufAllocator allocator() {
+        return allocator;
+    }
+
     EventLoopGroup group() {
         return group;
     }
@@ -266,7 +270,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     }
 
     static String key(Frontend f) {
-        return f.bind().port() == 0 ? f.name() + "@" + f.bind() : f.bind().toString();
+        // A TCP and a UDP frontend may share a bind; a TCP key reads as before (the bind alone).
+        return f.bind().port() == 0 ? f.name() + "@" + f.listen() : f.listen().toString();
     }
 
     private ApplyResult doApply(DesiredState desired) {

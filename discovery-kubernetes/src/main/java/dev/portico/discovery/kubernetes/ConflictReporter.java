@@ -1,6 +1,5 @@
 package dev.portico.discovery.kubernetes;
 
-import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.SourceError;
 import io.fabric8.kubernetes.api.model.Event;
@@ -74,26 +73,27 @@ final class ConflictReporter implements AutoCloseable {
      * @param byOrigin the Service behind each {@code namespace/name} origin
      */
     void report(List<Frontend> ordered, Map<String, Service> byOrigin) {
-        Map<BindAddress, Frontend> holders = new HashMap<>();
+        // Per protocol: a Service's TCP and UDP port 53 do not conflict.
+        Map<Frontend.Listen, Frontend> holders = new HashMap<>();
         Map<String, String> now = new HashMap<>();
         for (Frontend f : ordered) {
             if (f.bind().port() == 0) {
                 continue;
             }
-            Frontend winner = holders.putIfAbsent(f.bind(), f);
+            Frontend winner = holders.putIfAbsent(f.listen(), f);
             if (winner == null) {
                 continue;
             }
             Service loserService = byOrigin.get(f.origin());
             Service winnerService = byOrigin.get(winner.origin());
-            String key = keyOf(loserService, f.origin()) + "|" + f.bind() + "|" + keyOf(winnerService, winner.origin());
+            String key = keyOf(loserService, f.origin()) + "|" + f.listen() + "|" + keyOf(winnerService, winner.origin());
             now.put(key, f.origin());
             if (reported.containsKey(key)) {
                 continue;
             }
             boolean tie = winnerService != null && loserService != null
                     && ServiceMapper.createdAt(winnerService).equals(ServiceMapper.createdAt(loserService));
-            String message = "bind " + f.bind() + " is already taken by " + winner.origin()
+            String message = "bind " + f.listen() + " is already taken by " + winner.origin()
                     + (winnerService == null ? "" : " (created " + ServiceMapper.createdAt(winnerService) + ")")
                     + (tie ? ", created in the same second and first in namespace/name order" : ", which is older")
                     + "; frontend " + f.name() + " is not served";
