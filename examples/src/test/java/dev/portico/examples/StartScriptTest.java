@@ -31,6 +31,7 @@ class StartScriptTest {
         ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), "router", "-c", "/etc/portico");
         pb.environment().put("JAVA_HOME", dir.resolve("jdk").toString());
         pb.environment().put("PORTICO_JAR", jar.toString());
+        pb.environment().put("PORTICO_CACHE_DIR", dir.resolve("cache").toString());
         if (javaOpts == null) {
             pb.environment().remove("JAVA_OPTS");
         } else {
