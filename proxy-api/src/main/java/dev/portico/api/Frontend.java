@@ -25,11 +25,15 @@ import java.util.Objects;
  * @param maxConnections the most client connections open at once, 0 for no limit
  * @param affinity       how long a client IP keeps going to the same backend after its last
  *                       connection, {@link Duration#ZERO} for no affinity
+ * @param sni            TLS server names this frontend serves on a bind it shares with others
+ *                       (see {@link ServerNames}); empty for none: the frontend then owns its bind,
+ *                       or catches the connections no other frontend on that bind claims
  */
 public record Frontend(String name, BindAddress bind, List<Backend> backends, HealthCheck health,
                        Duration connectTimeout, Duration idleTimeout, BalancePolicy balance,
                        String source, String origin, ProxyProtocol sendProxy, AcceptProxy acceptProxy,
-                       List<Cidr> allow, List<Cidr> deny, int maxConnections, Duration affinity) {
+                       List<Cidr> allow, List<Cidr> deny, int maxConnections, Duration affinity,
+                       List<String> sni) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** One hour, as Envoy's TCP proxy: l4proxy's 30 s cuts every idle SSH session. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
@@ -56,6 +60,12 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         Objects.requireNonNull(affinity, "affinity");
         if (affinity.isNegative()) {
             throw new InvalidConfigException("affinity timeout must not be negative, got " + affinity);
+        }
+        sni = ServerNames.parseAll(sni);
+        if (!sni.isEmpty() && acceptProxy.enabled()) {
+            // The PROXY header comes before the ClientHello, so it is a setting of the shared
+            // listener, not of one of the frontends it picks between.
+            throw new InvalidConfigException("acceptProxy cannot be combined with sni");
         }
         for (int i = 0; i < backends.size(); i++) {
             for (int j = 0; j < i; j++) {
@@ -90,7 +100,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         return bind.equals(other.bind) && health.equals(other.health) && connectTimeout.equals(other.connectTimeout)
                 && idleTimeout.equals(other.idleTimeout) && balance == other.balance && sendProxy == other.sendProxy
                 && acceptProxy.equals(other.acceptProxy) && allow.equals(other.allow) && deny.equals(other.deny)
-                && maxConnections == other.maxConnections && affinity.equals(other.affinity);
+                && maxConnections == other.maxConnections && affinity.equals(other.affinity) && sni.equals(other.sni);
     }
 
     /** Mutable builder with every default filled in. */
@@ -110,6 +120,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         private List<Cidr> deny = List.of();
         private int maxConnections;
         private Duration affinity = Duration.ZERO;
+        private List<String> sni = List.of();
 
         private Builder(BindAddress bind) {
             this.bind = Objects.requireNonNull(bind, "bind");
@@ -131,6 +142,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             deny = f.deny;
             maxConnections = f.maxConnections;
             affinity = f.affinity;
+            sni = f.sni;
         }
 
         public Builder name(String value) {
@@ -218,9 +230,15 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             return this;
         }
 
+        /** TLS server names routed to this frontend; empty (the default) for none. */
+        public Builder sni(List<String> value) {
+            sni = value;
+            return this;
+        }
+
         public Frontend build() {
             return new Frontend(name, bind, backends, health, connectTimeout, idleTimeout, balance, source, origin,
-                    sendProxy, acceptProxy, allow, deny, maxConnections, affinity);
+                    sendProxy, acceptProxy, allow, deny, maxConnections, affinity, sni);
         }
     }
 }
