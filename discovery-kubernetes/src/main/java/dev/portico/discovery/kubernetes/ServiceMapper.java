@@ -157,6 +157,7 @@ public final class ServiceMapper {
                             .deny(settings.deny())
                             .maxConnections(settings.maxConnections())
                             .affinity(affinity)
+                            .sni(settings.sni())
                             .source(source)
                             .origin(origin)
                             .build());
