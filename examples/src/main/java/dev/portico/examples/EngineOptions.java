@@ -69,6 +69,12 @@ public final class EngineOptions {
         maxConnections = n;
     }
 
+    @Option(names = "--freebind",
+            description = "Listen on addresses this machine does not hold yet (IP_FREEBIND), so a standby "
+                    + "router already listens on the floating address keepalived/VRRP moves to it. epoll or "
+                    + "io_uring only (the start fails on nio).")
+    boolean freebind;
+
     /** Reads a network for {@code --allow}/{@code --deny}, with {@link Cidr#parse}'s message. */
     static final class CidrConverter implements ITypeConverter<Cidr> {
         @Override

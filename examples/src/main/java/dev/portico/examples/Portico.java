@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code portico} launcher: {@code portico router -c FILE} runs the router, {@code portico demo}
- * shows it working with nothing to configure, {@code portico announce} stands in for l4proxy's
+ * The {@code portico} launcher: {@code portico router -c FILE} runs the router, {@code portico check
+ * -c FILE} checks its configuration without running it, {@code portico demo} shows it working with nothing to configure, {@code portico announce} stands in for l4proxy's
  * service-announcer. A new subcommand is one class added to
  * {@code subcommands} below, mixing in {@link LoggingOptions} (and {@link EngineOptions} if it runs
  * an engine).
@@ -34,7 +34,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 "",
                 "Start with 'portico demo' to see it work, then 'portico router -c portico.yaml'."
         },
-        subcommands = {RouterCommand.class, DemoCommand.class, AnnounceCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RouterCommand.class, CheckCommand.class, DemoCommand.class, AnnounceCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Portico implements Callable<Integer> {
 
     /** Usage problems: bad flags, no configuration. */
@@ -85,6 +86,14 @@ public final class Portico implements Callable<Integer> {
 
     /** The Maven project version, filtered into {@code version.properties} at build time. */
     static String version() {
+        return buildInfo("version");
+    }
+
+    /**
+     * A fact the build filtered into {@code version.properties} ({@code version}, {@code commit},
+     * {@code built}); {@code unknown} where the build could not tell, as outside a git checkout.
+     */
+    static String buildInfo(String key) {
         Properties p = new Properties();
         try (InputStream in = Portico.class.getResourceAsStream("version.properties")) {
             if (in != null) {
@@ -93,7 +102,9 @@ public final class Portico implements Callable<Integer> {
         } catch (IOException e) {
             // An unknown version is not worth failing over.
         }
-        return p.getProperty("version", "unknown");
+        String value = p.getProperty(key, "").trim();
+        // An unfiltered placeholder means the build did not set the property.
+        return value.isEmpty() || value.startsWith("${") ? "unknown" : value;
     }
 
     /** {@code --version}: the Portico version and the runtime it runs on. */
@@ -101,7 +112,7 @@ public final class Portico implements Callable<Integer> {
         @Override
         public String[] getVersion() {
             return new String[]{
-                    "portico " + version(),
+                    "portico " + version() + " (commit " + buildInfo("commit") + ", built " + buildInfo("built") + ")",
                     "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + "), "
                             + System.getProperty("os.name") + " " + System.getProperty("os.arch")
             };

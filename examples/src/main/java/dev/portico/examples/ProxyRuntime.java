@@ -2,9 +2,12 @@ package dev.portico.examples;
 
 import dev.portico.api.BackendSource;
 import dev.portico.api.Cidr;
+import dev.portico.api.EngineStatus;
 import dev.portico.api.ProxyEvents;
 import dev.portico.api.SourceCoordinator;
 import dev.portico.api.UnresolvableBindException;
+import dev.portico.discovery.file.FileBackendSource;
+import dev.portico.discovery.kubernetes.KubernetesServiceSource;
 import dev.portico.examples.metrics.MetricsServer;
 import dev.portico.examples.metrics.PorticoMetrics;
 import dev.portico.netty.NettyForwardingEngine;
@@ -16,12 +19,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 
 /**
  * An engine, its sources and their coordinator, started together and stopped together: what
  * {@code router} and {@code demo} share. Stopping on SIGTERM or Ctrl-C is a shutdown hook, so the
- * JVM's own signal handling stays in place.
+ * JVM's own handling of those stays in place; SIGHUP, which the JVM would also treat as "exit",
+ * re-reads the configuration instead ({@link Hangup}). Under systemd it reports readiness, status,
+ * reloads and stopping through {@link SystemdNotifier}.
  */
 final class ProxyRuntime {
 
@@ -34,14 +42,21 @@ final class ProxyRuntime {
     // The --metrics endpoint and its registry; null without --metrics.
     private final MetricsServer metricsServer;
     private final PorticoMetrics metrics;
+    private final List<BackendSource> sources;
+    private final SystemdNotifier notifier;
+    private final Hangup.Applies applies;
 
     private ProxyRuntime(Logger log, NettyForwardingEngine engine, SourceCoordinator coordinator,
-                         MetricsServer metricsServer, PorticoMetrics metrics) {
+                         MetricsServer metricsServer, PorticoMetrics metrics, List<BackendSource> sources,
+                         SystemdNotifier notifier, Hangup.Applies applies) {
         this.log = log;
         this.engine = engine;
         this.coordinator = coordinator;
         this.metricsServer = metricsServer;
         this.metrics = metrics;
+        this.sources = List.copyOf(sources);
+        this.notifier = notifier;
+        this.applies = applies;
     }
 
     /** The launcher cannot start, with the exit code and a message saying what to do. */
@@ -81,9 +96,20 @@ final class ProxyRuntime {
     static ProxyRuntime start(Logger log, EngineOptions options, ObservabilityOptions observed,
                               List<BackendSource> sources, Duration firstApplyWait)
             throws StartupException, InterruptedException {
+        // First of all: from here on a SIGHUP must not end the process.
+        Hangup hangup = Hangup.install(log);
         Transport transport = chooseTransport(options.transport, log);
+        if (options.freebind) {
+            if (transport == Transport.NIO) {
+                throw new StartupException(Portico.EXIT_FAILURE, "--freebind needs the epoll or io_uring transport "
+                        + "(nio cannot set IP_FREEBIND); drop --transport nio, or run where epoll loads");
+            }
+            log.info("listeners use IP_FREEBIND: they bind addresses this machine does not hold (yet)");
+        }
         LoggingEvents logEvents = new LoggingEvents(log);
-        List<ProxyEvents> listeners = new ArrayList<>(List.of(logEvents));
+        SystemdNotifier notifier = SystemdNotifier.fromEnvironment(System.getenv(), log);
+        Hangup.Applies applies = new Hangup.Applies(notifier);
+        List<ProxyEvents> listeners = new ArrayList<>(List.of(logEvents, applies));
         if (observed.accessLog) {
             listeners.add(new AccessLogEvents());
         }
@@ -97,10 +123,11 @@ final class ProxyRuntime {
             log.info("metrics: http://{}/metrics, status: /status, health: /healthz",
                     AccessLogEvents.address(metricsServer.address()));
         }
-        ProxyEvents events = listeners.size() == 1 ? logEvents : new FanOutEvents(log, listeners);
+        ProxyEvents events = new FanOutEvents(log, listeners);
         logAccessControl(log, options);
         NettyForwardingEngine.Builder builder = NettyForwardingEngine.builder()
                 .transport(transport)
+                .freebind(options.freebind)
                 .ioThreads(options.ioThreads)
                 .defaultAllow(List.copyOf(options.allow))
                 .defaultDeny(List.copyOf(options.deny))
@@ -116,12 +143,58 @@ final class ProxyRuntime {
         if (metrics != null) {
             metrics.bind(engine, coordinator, sources.stream().map(BackendSource::name).toList(), Portico.version());
         }
+        notifier.statusFrom(() -> statusLine(engine, coordinator));
         coordinator.start();
         if (!logEvents.awaitFirstApply(firstApplyWait)) {
             log.warn("the configuration has not been applied after {}; carrying on, it is applied when it comes",
                     Durations.format(firstApplyWait));
         }
-        return new ProxyRuntime(log, engine, coordinator, metricsServer, metrics);
+        ProxyRuntime runtime = new ProxyRuntime(log, engine, coordinator, metricsServer, metrics, sources, notifier,
+                applies);
+        hangup.reloadWith(runtime::reload);
+        return runtime;
+    }
+
+    /** {@code serving N frontend(s), M listening}: what {@code systemctl status} shows. */
+    static String statusLine(NettyForwardingEngine engine, SourceCoordinator coordinator) {
+        long listening = engine.status().frontends().stream()
+                .filter(f -> f.state() == EngineStatus.ListenerState.LISTENING).count();
+        return "serving " + coordinator.current().frontends().size() + " frontend(s), " + listening + " listening";
+    }
+
+    /**
+     * Re-reads every source now (SIGHUP): files are read at once instead of at the next watch
+     * event or poll; the Kubernetes watch already delivers every change as it happens, so it has
+     * nothing to re-read. Logs the result and tells systemd the reload is over.
+     */
+    void reload(String why) {
+        log.info("reload requested ({})", why);
+        notifier.reloading();
+        long appliedBefore = applies.count();
+        boolean published = false;
+        for (BackendSource s : sources) {
+            if (s instanceof FileBackendSource files) {
+                try {
+                    published |= files.reloadNow().get(30, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    log.warn("re-reading the files of source '{}' takes over 30 s; it carries on in the background",
+                            s.name());
+                } catch (ExecutionException e) {
+                    log.error("re-reading the files of source '{}' failed", s.name(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } else if (s instanceof KubernetesServiceSource) {
+                log.info("source '{}': the Kubernetes watch applies every change as it comes; nothing to re-read",
+                        s.name());
+            }
+        }
+        if (published && !applies.awaitMoreThan(appliedBefore, Duration.ofSeconds(30))) {
+            log.warn("the re-read configuration has not been applied after 30 s; it is applied when it can be");
+        }
+        log.info("reload done: {}", statusLine(engine, coordinator));
+        notifier.ready();
     }
 
     /** Binds the {@code --metrics} endpoint; a failure is exit 1 with a message naming the flag. */
@@ -195,6 +268,7 @@ final class ProxyRuntime {
 
     /** Stops at once, for a start that is given up. */
     void stopNow() {
+        notifier.close();
         coordinator.close();
         engine.close(Duration.ZERO);
         closeMetrics();
@@ -218,6 +292,7 @@ final class ProxyRuntime {
         Thread hook = new Thread(() -> {
             int status = 0;
             try {
+                notifier.stopping();
                 long open = engine.status().activeConnections();
                 log.info("stopping: closing listeners; {} open connection(s) get up to {} to finish", open,
                         Durations.format(drainTimeout));
@@ -237,6 +312,7 @@ final class ProxyRuntime {
             }
         }, "portico-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        notifier.ready();
         new CountDownLatch(1).await();
     }
 }

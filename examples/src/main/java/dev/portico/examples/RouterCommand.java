@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
         description = {
                 "Runs the proxy: listens on the frontends the config files (and, with --kubernetes, the "
                         + "cluster's LoadBalancer Services) define and forwards each connection to one of their "
-                        + "backends. Changes are applied live, without dropping connections. SIGTERM or Ctrl-C "
-                        + "stops it after draining open connections.",
+                        + "backends. Changes are applied live, without dropping connections; SIGHUP re-reads "
+                        + "every file at once and keeps running. SIGTERM or Ctrl-C stops it after draining open "
+                        + "connections. Under systemd (Type=notify) it reports readiness, status and the watchdog.",
                 ""
         },
         footer = {
@@ -68,6 +69,13 @@ final class RouterCommand implements Callable<Integer> {
             description = "A YAML config file or a directory of *.yaml/*.yml files, watched and reloaded "
                     + "live. Repeatable; a comma-separated list works too, as in l4proxy.")
     List<Path> configs = new ArrayList<>();
+
+    // A packaged service starts before the operator has written a frontend; exiting 2 then would
+    // make systemd restart it every few seconds. The files are watched either way.
+    @Option(names = "--allow-empty",
+            description = "Keep running when the files define no frontend yet (an empty directory, only "
+                    + "comments), waiting for one to be written, instead of exiting 2. For a service.")
+    boolean allowEmpty;
 
     @Option(names = "--kubernetes",
             description = "Also serve the cluster's LoadBalancer Services, watched live: each TCP port of a "
@@ -115,7 +123,7 @@ final class RouterCommand implements Callable<Integer> {
             return e.exitCode();
         }
         int frontends = runtime.coordinator().current().frontends().size();
-        if (frontends == 0 && everySourceIsStatic()) {
+        if (frontends == 0 && everySourceIsStatic() && !allowEmpty) {
             String paths = configs.stream().map(Path::toString).collect(Collectors.joining(", "));
             if (runtime.coordinator().lastErrors().isEmpty()) {
                 log.error("no usable configuration: {} define{} no frontend. Add one (a 'frontends:' entry with "

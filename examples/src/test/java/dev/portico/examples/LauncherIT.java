@@ -46,10 +46,12 @@ class LauncherIT {
     }
 
     @Test
-    void versionPrintsTheProjectVersion() throws Exception {
+    void versionPrintsTheProjectVersionTheCommitAndTheBuildTime() throws Exception {
         Launchers.Launched p = launchers.portico("--version");
         assertThat(p.exitCode(EXIT)).isZero();
-        assertThat(p.stdout()).contains("portico " + System.getProperty("portico.version"));
+        assertThat(p.stdout().lines().findFirst()).hasValueSatisfying(line -> assertThat(line).matches(
+                "portico " + java.util.regex.Pattern.quote(System.getProperty("portico.version"))
+                        + " \\(commit [0-9a-f]{7,}(-dirty)?, built 20\\d\\d-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)"));
     }
 
     @Test
@@ -99,5 +101,31 @@ class LauncherIT {
                 assertThat(c.roundTrip("from a library user")).isEqualTo("from a library user");
             }
         }
+    }
+
+    @Test
+    void checkOfAGoodFileExitsZeroWithASummary() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("portico.yaml"),
+                "apiVersion: v1\nfrontends:\n  - bind: :9000\n    backends:\n      - address: 10.0.0.1:80\n");
+        Launchers.Launched p = launchers.portico("check", "-c", file.toString());
+        assertThat(p.exitCode(EXIT)).isZero();
+        assertThat(p.stdout()).contains("1 file(s), 1 frontend(s): OK");
+    }
+
+    @Test
+    void checkOfABrokenFileExitsTwoNamingTheLine() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("portico.yaml"),
+                "apiVersion: v1\nfrontends:\n  - bind: :9000\n    backends:\n      - address: 10.0.0.1:nope\n");
+        Launchers.Launched p = launchers.portico("check", "-c", file.toString());
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains(file + ":5:").contains("1 problem(s)");
+    }
+
+    @Test
+    void checkOfAMissingFileExitsTwo() throws Exception {
+        Path missing = dir.resolve("missing.yaml");
+        Launchers.Launched p = launchers.portico("check", "-c", missing.toString());
+        assertThat(p.exitCode(EXIT)).isEqualTo(2);
+        assertThat(p.stderr()).contains(missing + ": does not exist");
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -29,27 +30,35 @@ final class Launchers implements AfterEachCallback, TestWatcher {
 
     /** {@code java -jar portico.jar ARGS}. */
     Launched portico(String... args) {
+        return portico(Map.of(), args);
+    }
+
+    /** {@code java -jar portico.jar ARGS} with these variables added to the environment. */
+    Launched portico(Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>(List.of(JAVA.toString(), "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
-        return start(cmd);
+        return start(cmd, env);
     }
 
     /** {@code java -cp portico.jar MAIN ARGS}. */
     Launched main(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>(List.of(JAVA.toString(), "-cp", JAR.toString(), mainClass));
         cmd.addAll(List.of(args));
-        return start(cmd);
+        return start(cmd, Map.of());
     }
 
-    private Launched start(List<String> cmd) {
+    private Launched start(List<String> cmd, Map<String, String> env) {
         assertThat(JAR).as("the launcher jar; run 'mvn verify' so it is built first").exists();
         try {
             Path out = Files.createTempFile("portico-", ".stdout");
             Path err = Files.createTempFile("portico-", ".stderr");
-            Process p = new ProcessBuilder(cmd)
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectOutput(out.toFile())
-                    .redirectError(err.toFile())
-                    .start();
+                    .redirectError(err.toFile());
+            // A test run under systemd must not notify the test's own unit.
+            pb.environment().keySet().removeAll(List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"));
+            pb.environment().putAll(env);
+            Process p = pb.start();
             p.getOutputStream().close();
             Launched l = new Launched(cmd, p, out, err);
             started.add(l);
@@ -120,6 +129,12 @@ final class Launchers implements AfterEachCallback, TestWatcher {
             boolean ended = process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(ended).as("process ended within " + within + ": " + command).isTrue();
             return process.exitValue();
+        }
+
+        /** Sends a signal by name ({@code HUP}), as {@code kill -HUP} does. */
+        void signal(String name) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            assertThat(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -" + name).isTrue();
         }
 
         /** SIGTERM, as systemd stops a service, then the exit code. */

@@ -107,4 +107,52 @@ class RouterEndToEndIT {
 
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
     }
+
+    @Test
+    void sighupReReadsTheFilesAndKeepsServing() throws Exception {
+        int first = Net.freePort();
+        int second = Net.freePort();
+        Path config = dir.resolve("portico.yaml");
+        Files.writeString(config, """
+                apiVersion: v1
+                frontends:
+                  - bind: 127.0.0.1:%d
+                    backends:
+                      - address: %s
+                """.formatted(first, backendA.address()));
+        Launchers.Launched router = launchers.portico("router", "-c", config.toString(), "--drain-timeout", "5s");
+        await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(first));
+
+        try (Net.Conn before = Net.Conn.open(first)) {
+            assertThat(before.readLine()).isEqualTo("A");
+            Files.writeString(config, """
+                    apiVersion: v1
+                    frontends:
+                      - bind: 127.0.0.1:%d
+                        backends:
+                          - address: %s
+                      - name: second
+                        bind: 127.0.0.1:%d
+                        backends:
+                          - address: %s
+                    """.formatted(first, backendA.address(), second, backendB.address()));
+            router.signal("HUP");
+
+            await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> !router.process.isAlive()
+                    || router.stderr().contains("reload done: serving 2 frontend(s), 2 listening"));
+            assertThat(router.process.isAlive()).as("the router runs on after SIGHUP").isTrue();
+            assertThat(router.stderr()).contains("reload requested (SIGHUP)");
+            try (Net.Conn viaSecond = Net.Conn.open(second)) {
+                assertThat(viaSecond.readLine()).isEqualTo("B");
+                assertThat(viaSecond.roundTrip("after the reload")).isEqualTo("after the reload");
+            }
+            // A SIGHUP with nothing changed is a reload too, and the router still runs.
+            router.signal("HUP");
+            await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() ->
+                    router.stderr().split("reload done", -1).length == 3);
+            assertThat(router.process.isAlive()).isTrue();
+            assertThat(before.roundTrip("untouched by the reloads")).isEqualTo("untouched by the reloads");
+        }
+        assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
+    }
 }

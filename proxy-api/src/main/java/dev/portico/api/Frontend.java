@@ -25,24 +25,31 @@ import java.util.Objects;
  * @param maxConnections the most client connections open at once, 0 for no limit
  * @param affinity       how long a client IP keeps going to the same backend after its last
  *                       connection, {@link Duration#ZERO} for no affinity
- * @param sni            TLS server names this frontend serves on a bind it shares with others
- *                       (see {@link ServerNames}); empty for none: the frontend then owns its bind,
- *                       or catches the connections no other frontend on that bind claims
+ * @param protocol       TCP connections or UDP datagrams; a TCP and a UDP frontend may share a bind.
+ *                       For UDP, a client address and port is one flow, and {@code idleTimeout} and
+ *                       {@code maxConnections} apply to flows
+ * @param sni            TLS server names this frontend serves on a bind it shares with other TCP
+ *                       frontends (see {@link ServerNames}); empty for none: the frontend then owns its
+ *                       bind, or catches the connections no other frontend on that bind claims. TCP only
  */
 public record Frontend(String name, BindAddress bind, List<Backend> backends, HealthCheck health,
                        Duration connectTimeout, Duration idleTimeout, BalancePolicy balance,
                        String source, String origin, ProxyProtocol sendProxy, AcceptProxy acceptProxy,
                        List<Cidr> allow, List<Cidr> deny, int maxConnections, Duration affinity,
-                       List<String> sni) {
+                       Protocol protocol, List<String> sni) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** One hour, as Envoy's TCP proxy: l4proxy's 30 s cuts every idle SSH session. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+    /** A UDP flow has no close: only this short timeout frees its state (nginx and Envoy use 60 s too). */
+    public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** Connect attempts per client connection, each to another backend, before giving up. */
     public static final int MAX_CONNECT_ATTEMPTS = 3;
 
     public Frontend {
         Objects.requireNonNull(bind, "bind");
-        name = name == null || name.isBlank() ? bind.toString() : name;
+        protocol = protocol == null ? Protocol.TCP : protocol;
+        // A TCP and a UDP frontend on one bind must not share a name (metrics, /status).
+        name = name == null || name.isBlank() ? new Listen(protocol, bind).toString() : name;
         backends = List.copyOf(backends);
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(balance, "balance");
@@ -61,7 +68,14 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         if (affinity.isNegative()) {
             throw new InvalidConfigException("affinity timeout must not be negative, got " + affinity);
         }
+        if (protocol == Protocol.UDP && (sendProxy != ProxyProtocol.OFF || acceptProxy.enabled())) {
+            throw new InvalidConfigException("PROXY protocol is not supported for UDP frontends yet");
+        }
         sni = ServerNames.parseAll(sni);
+        if (!sni.isEmpty() && protocol == Protocol.UDP) {
+            // A datagram carries no ClientHello to read a server name from.
+            throw new InvalidConfigException("sni applies to TCP frontends only, not to protocol udp");
+        }
         if (!sni.isEmpty() && acceptProxy.enabled()) {
             // The PROXY header comes before the ClientHello, so it is a setting of the shared
             // listener, not of one of the frontends it picks between.
@@ -95,12 +109,25 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         return new Builder(this);
     }
 
+    /** What a listener is known by: its bind and protocol (a TCP and a UDP frontend may share a bind). */
+    public record Listen(Protocol protocol, BindAddress bind) {
+        @Override
+        public String toString() {
+            return protocol == Protocol.TCP ? bind.toString() : bind + "/" + protocol.configName();
+        }
+    }
+
+    public Listen listen() {
+        return new Listen(protocol, bind);
+    }
+
     /** Whether the two differ at most in backends, name, source and origin. */
     public boolean sameSettings(Frontend other) {
         return bind.equals(other.bind) && health.equals(other.health) && connectTimeout.equals(other.connectTimeout)
                 && idleTimeout.equals(other.idleTimeout) && balance == other.balance && sendProxy == other.sendProxy
                 && acceptProxy.equals(other.acceptProxy) && allow.equals(other.allow) && deny.equals(other.deny)
-                && maxConnections == other.maxConnections && affinity.equals(other.affinity) && sni.equals(other.sni);
+                && maxConnections == other.maxConnections && affinity.equals(other.affinity)
+                && protocol == other.protocol && sni.equals(other.sni);
     }
 
     /** Mutable builder with every default filled in. */
@@ -108,9 +135,10 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         private String name;
         private BindAddress bind;
         private final List<Backend> backends = new ArrayList<>();
-        private HealthCheck health = HealthCheck.DEFAULT;
+        // Null until set: the default depends on the protocol (UDP: no active probes, 60 s idle).
+        private HealthCheck health;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration idleTimeout;
         private BalancePolicy balance = BalancePolicy.RANDOM;
         private String source;
         private String origin;
@@ -120,6 +148,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         private List<Cidr> deny = List.of();
         private int maxConnections;
         private Duration affinity = Duration.ZERO;
+        private Protocol protocol = Protocol.TCP;
         private List<String> sni = List.of();
 
         private Builder(BindAddress bind) {
@@ -142,6 +171,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             deny = f.deny;
             maxConnections = f.maxConnections;
             affinity = f.affinity;
+            protocol = f.protocol;
             sni = f.sni;
         }
 
@@ -230,15 +260,24 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             return this;
         }
 
-        /** TLS server names routed to this frontend; empty (the default) for none. */
+        /** TCP by default; for UDP the health and idle timeout defaults change unless set. */
+        public Builder protocol(Protocol value) {
+            protocol = value;
+            return this;
+        }
+
+        /** TLS server names routed to this frontend; empty (the default) for none. TCP only. */
         public Builder sni(List<String> value) {
             sni = value;
             return this;
         }
 
         public Frontend build() {
-            return new Frontend(name, bind, backends, health, connectTimeout, idleTimeout, balance, source, origin,
-                    sendProxy, acceptProxy, allow, deny, maxConnections, affinity, sni);
+            boolean udp = protocol == Protocol.UDP;
+            HealthCheck h = health != null ? health : udp ? HealthCheck.DEFAULT.withEnabled(false) : HealthCheck.DEFAULT;
+            Duration idle = idleTimeout != null ? idleTimeout : udp ? DEFAULT_UDP_IDLE_TIMEOUT : DEFAULT_IDLE_TIMEOUT;
+            return new Frontend(name, bind, backends, h, connectTimeout, idle, balance, source, origin,
+                    sendProxy, acceptProxy, allow, deny, maxConnections, affinity, protocol, sni);
         }
     }
 }

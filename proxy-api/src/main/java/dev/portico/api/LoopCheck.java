@@ -100,7 +100,8 @@ public final class LoopCheck {
                     continue;
                 }
                 for (int j : sameP) {
-                    if (reaches(ip, listeners.get(j).address().getAddress(), local)) {
+                    // A UDP datagram never reaches a TCP listener on the same port, nor the reverse.
+                    if (listeners.get(j).frontend().protocol() == l.frontend().protocol() && reaches(ip, listeners.get(j).address().getAddress(), local)) {
                         out.putIfAbsent(j, b);
                     }
                 }

@@ -9,13 +9,15 @@ import java.util.Objects;
 
 /**
  * Merges the latest snapshot of every source into one desired state. Pure: the same inputs give
- * the same output. What a frontend claims is its bind address together with each of its TLS
- * server names ({@link Frontend#sni()}), or the bind alone when it has none; two frontends that
- * claim the same (bind, name) conflict, so frontends with disjoint names share a bind. The winner
- * is, in order: the one from the source already serving that claim (so a newcomer never takes an
- * address away from a running frontend), the one from the source registered first, the one listed
- * first by its source (a source that orders by age, as the Kubernetes source does, makes the
- * oldest win). A loser is dropped whole, not stripped of the contested names.
+ * the same output. What a frontend claims is its listener, the bind address and protocol
+ * ({@link Frontend#listen()}), together with each of its TLS server names ({@link Frontend#sni()},
+ * TCP only), or the listener alone when it has none; two frontends that claim the same
+ * (protocol, bind, name) conflict, so frontends with disjoint names share a bind, and a TCP and a
+ * UDP frontend on one address never conflict. The winner is, in order: the one from the source
+ * already serving that claim (so a newcomer never takes an address away from a running frontend),
+ * the one from the source registered first, the one listed first by its source (a source that
+ * orders by age, as the Kubernetes source does, makes the oldest win). A loser is dropped whole,
+ * not stripped of the contested names.
  */
 public final class SnapshotMerger {
 
@@ -100,11 +102,11 @@ public final class SnapshotMerger {
 
     private static List<String> claims(Frontend f) {
         if (f.sni().isEmpty()) {
-            return List.of(f.bind().toString());
+            return List.of(f.listen().toString());
         }
         List<String> out = new ArrayList<>(f.sni().size());
         for (String name : f.sni()) {
-            out.add(f.bind() + " " + name);
+            out.add(f.listen() + " " + name);
         }
         return out;
     }

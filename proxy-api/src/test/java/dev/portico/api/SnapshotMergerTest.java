@@ -145,4 +145,71 @@ class SnapshotMergerTest {
         var r = SnapshotMerger.merge(List.of(new Snapshot("a", List.of())), DesiredState.of(fe("x", ":1")));
         assertThat(r.desired().frontends()).isEmpty();
     }
+
+    @Test
+    void tcpAndUdpOnOneBindDoNotConflict() {
+        Frontend udp = Frontend.builder(":53").name("dns-udp").protocol(Protocol.UDP).backend("10.0.0.1:53").build();
+        var r = SnapshotMerger.merge(List.of(
+                new Snapshot("file", List.of(fe("dns-tcp", ":53", "10.0.0.1:53"))),
+                new Snapshot("kubernetes", List.of(udp))), DesiredState.EMPTY);
+        assertThat(r.conflicts()).isEmpty();
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("dns-tcp", "dns-udp");
+    }
+
+    @Test
+    void twoUdpFrontendsOnOneBindConflict() {
+        Frontend a = Frontend.builder(":53").name("a").protocol(Protocol.UDP).build();
+        Frontend b = Frontend.builder(":53").name("b").protocol(Protocol.UDP).build();
+        var r = SnapshotMerger.merge(List.of(new Snapshot("file", List.of(a)), new Snapshot("kubernetes", List.of(b))),
+                DesiredState.EMPTY);
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("a");
+        assertThat(r.conflicts()).hasSize(1);
+    }
+
+    @Test
+    void udpDefaultsAreSixtySecondsIdleAndNoProbes() {
+        Frontend udp = Frontend.builder(":53").protocol(Protocol.UDP).build();
+        assertThat(udp.idleTimeout()).isEqualTo(Frontend.DEFAULT_UDP_IDLE_TIMEOUT);
+        assertThat(udp.health().enabled()).isFalse();
+        assertThat(fe("t", ":53").protocol()).isEqualTo(Protocol.TCP);
+        assertThat(fe("t", ":53").idleTimeout()).isEqualTo(Frontend.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    @Test
+    void aUdpFrontendOnABindSharedByServerNamesConflictsWithNone() {
+        Frontend udp = Frontend.builder(":443").name("quic").protocol(Protocol.UDP).backend("10.0.0.1:443").build();
+        var r = SnapshotMerger.merge(List.of(
+                new Snapshot("file", List.of(sni("grafana", ":443", "grafana.example.org"), fe("rest", ":443"))),
+                new Snapshot("kubernetes", List.of(udp))), DesiredState.EMPTY);
+        assertThat(r.conflicts()).isEmpty();
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("grafana", "rest", "quic");
+    }
+
+    @Test
+    void aUdpFrontendOnASharedBindStillConflictsWithAnotherUdpFrontend() {
+        Frontend a = Frontend.builder(":443").name("a").protocol(Protocol.UDP).build();
+        Frontend b = Frontend.builder(":443").name("b").protocol(Protocol.UDP).build();
+        var r = SnapshotMerger.merge(List.of(
+                new Snapshot("file", List.of(sni("s", ":443", "s.example.org"), a)),
+                new Snapshot("kubernetes", List.of(b))), DesiredState.EMPTY);
+        assertThat(r.desired().frontends()).extracting(Frontend::name).containsExactly("s", "a");
+        assertThat(r.conflicts()).singleElement().satisfies(c -> {
+            assertThat(c.loser().name()).isEqualTo("b");
+            assertThat(c.serverName()).isNull();
+        });
+    }
+
+    @Test
+    void serverNamesOnAUdpFrontendAreRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Frontend.builder(":443").protocol(Protocol.UDP)
+                        .sni(List.of("a.example.org")).build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("sni applies to TCP frontends only");
+    }
+
+    @Test
+    void aDesiredStateTakesTheSameServerNameOnceAndAUdpFrontendOnItsBind() {
+        Frontend udp = Frontend.builder(":443").name("quic").protocol(Protocol.UDP).build();
+        assertThat(DesiredState.of(sni("a", ":443", "a.example.org"), fe("rest", ":443"), udp).frontends()).hasSize(3);
+    }
 }

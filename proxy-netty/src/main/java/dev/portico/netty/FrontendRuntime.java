@@ -8,9 +8,11 @@ import dev.portico.api.Backend;
 import dev.portico.api.Balancer;
 import dev.portico.api.BindAddress;
 import dev.portico.api.CloseReason;
+import dev.portico.api.ConnectionInfo;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.Frontend;
 import dev.portico.api.LogSafe;
+import dev.portico.api.Protocol;
 import dev.portico.api.UnresolvableBindException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -64,6 +66,8 @@ final class FrontendRuntime {
     // Set while this frontend is one of several on a bind shared by server name: that listener
     // accepts for it, and this runtime has no socket of its own.
     private volatile SniListener shared;
+    // Null for a TCP frontend; the protocol never changes for a running frontend (it is in its key).
+    private final UdpFrontendRuntime udp;
     /** How long a backend found to loop stays down at least (a probe to a loop succeeds). */
     static final Duration LOOP_HOLD = Duration.ofSeconds(30);
 
@@ -74,6 +78,7 @@ final class FrontendRuntime {
         this.access = AccessRules.of(config, engine.defaultAllow(), engine.defaultDeny());
         this.affinity = newAffinity(config.affinity());
         this.health = new HealthChecker(this, engine.group().next());
+        this.udp = config.protocol() == Protocol.UDP ? new UdpFrontendRuntime(this) : null;
         setBackends(config.backends(), true);
     }
 
@@ -169,9 +174,10 @@ final class FrontendRuntime {
         List<Channel> opened = new ArrayList<>();
         InetSocketAddress target = addr;
         for (EventLoopGroup loops : engine.acceptorGroups()) {
-            ChannelFuture f = engine.serverBootstrap(this, loops).bind(target);
+            ChannelFuture f = udp != null ? udp.bind(loops, target) : engine.serverBootstrap(this, loops).bind(target);
             if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
-                String why = f.isDone() ? NettyErrors.describe(f.cause()) : "timed out";
+                String why = f.isDone() ? NettyErrors.describeBind(f.cause(), addr, engine.recheckInterval())
+                        : "timed out";
                 f.channel().close();
                 opened.forEach(Channel::close);
                 return failed("bind to " + addr + " failed: " + why);
@@ -270,6 +276,9 @@ final class FrontendRuntime {
             }
         }
         setBackends(next.backends(), false);
+        if (udp != null) {
+            udp.keepOnly(backends.values());
+        }
         if (!prev.health().equals(next.health())) {
             health.restart(backends.values());
         }
@@ -285,11 +294,12 @@ final class FrontendRuntime {
     private void setBackends(List<Backend> wanted, boolean initial) {
         Map<String, BackendState> current = backends;
         Map<String, BackendState> next = new LinkedHashMap<>();
+        List<BackendState> added = new ArrayList<>();
         for (Backend b : wanted) {
             BackendState s = current.get(b.address());
             if (s == null) {
                 s = new BackendState(b, config.health().initiallyUp());
-                health.add(s, true);
+                added.add(s);
             } else {
                 s.updateWeight(b);
             }
@@ -302,6 +312,11 @@ final class FrontendRuntime {
         }
         backends = Map.copyOf(next);
         republish(next.values());
+        // Probed only once they are published: a first probe that finished earlier would change
+        // a backend that healthChanged does not know yet, and its "up" event would be lost.
+        for (BackendState s : added) {
+            health.add(s, true);
+        }
     }
 
     private synchronized void republish(Iterable<BackendState> all) {
@@ -429,6 +444,9 @@ final class FrontendRuntime {
     /** Counts a new client against the limits; returns why it is refused, or {@code null}. */
     String acquire() {
         int max = config.maxConnections();
+        if (max == 0 && udp != null) {
+            max = UdpFrontendRuntime.DEFAULT_MAX_FLOWS;
+        }
         int now = active.incrementAndGet();
         if (max > 0 && now > max) {
             active.decrementAndGet();
@@ -474,6 +492,18 @@ final class FrontendRuntime {
             engine.releaseGlobal();
         }
         engine.events().onConnectionClosed(r.info(), r.fromClient(), r.toClient(), durationMillis, reason);
+        engine.relayClosed();
+    }
+
+    /** A UDP flow was admitted by {@link #acquire()} and opened. */
+    void flowOpened() {
+        total.increment();
+    }
+
+    void flowClosed(ConnectionInfo info, long fromClient, long toClient, long durationMillis, CloseReason reason) {
+        active.decrementAndGet();
+        engine.releaseGlobal();
+        engine.events().onConnectionClosed(info, fromClient, toClient, durationMillis, reason);
         engine.relayClosed();
     }
 

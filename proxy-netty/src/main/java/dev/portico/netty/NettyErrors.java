@@ -9,14 +9,28 @@ import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Short, operator-readable reasons for I/O failures. */
+/**
+ * Short, operator-readable reasons for I/O failures. Netty's native transports word them as
+ * {@code bind(..) failed with error(-98): Address already in use}; an operator wants the plain
+ * words and what to do, so the OS reason is recognised by its text (the same for epoll, io_uring
+ * and NIO) and said again in plain words.
+ */
 final class NettyErrors {
     private static final String EMFILE = "Too many open files";
+    private static final Pattern TIMEOUT_MILLIS = Pattern.compile("after (\\d+) ms");
+    private static final Pattern QUOTED = Pattern.compile("'([^']+)'");
 
     private NettyErrors() {
     }
 
+    /** Why a connect (to a backend, or a health probe) failed. */
     static String describe(Throwable t) {
         if (t == null) {
             return "unknown error";
@@ -25,13 +39,17 @@ final class NettyErrors {
             return tooManyOpenFiles(t);
         }
         if (t instanceof ConnectTimeoutException) {
-            return "connect timed out";
+            Matcher m = TIMEOUT_MILLIS.matcher(String.valueOf(t.getMessage()));
+            return m.find() ? "timed out after " + m.group(1) + " ms" : "timed out";
+        }
+        UnknownHostException unknown = find(t, UnknownHostException.class);
+        if (unknown != null) {
+            return "cannot resolve host name '" + hostName(unknown) + "'";
         }
         String m = t.getMessage();
-        if (t instanceof ConnectException && m != null) {
-            // Netty's native transports prefix "connect(..) failed: "; keep the OS reason.
-            int i = m.indexOf("failed: ");
-            return i >= 0 ? m.substring(i + 8) : m;
+        String plain = plainWords(m);
+        if (plain != null) {
+            return plain;
         }
         return m == null ? t.getClass().getSimpleName() : m;
     }
@@ -112,4 +130,84 @@ final class NettyErrors {
     }
 
     private static volatile long lastLimit = -1;
+
+    /**
+     * Why a listener could not bind {@code address}, with what to do about it; {@code retry} is how
+     * often the engine tries again.
+     */
+    static String describeBind(Throwable t, InetSocketAddress address, Duration retry) {
+        String m = t == null ? null : String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+        String again = "; retrying every " + seconds(retry);
+        if (m != null && m.contains("permission denied")) {
+            if (address.getPort() < 1024) {
+                return "permission denied: ports below 1024 need CAP_NET_BIND_SERVICE (the systemd unit grants "
+                        + "it; for a manual run: sudo setcap cap_net_bind_service=+ep $(readlink -f $(which java)))"
+                        + again;
+            }
+            return "permission denied" + again;
+        }
+        if (m != null && m.contains("address already in use")) {
+            return "address already in use (another process listens there: see 'ss -ltnp sport = :"
+                    + address.getPort() + "')" + again;
+        }
+        if (m != null && m.contains("cannot assign requested address")) {
+            return "address not available: " + address.getAddress().getHostAddress() + " is not on this machine "
+                    + "(a floating address another box holds? --freebind listens on it anyway)" + again;
+        }
+        return describe(t) + again;
+    }
+
+    private static String plainWords(String message) {
+        if (message == null) {
+            return null;
+        }
+        String m = message.toLowerCase(Locale.ROOT);
+        if (m.contains("connection refused")) {
+            return "connection refused";
+        }
+        if (m.contains("no route to host")) {
+            return "no route to host";
+        }
+        if (m.contains("network is unreachable") || m.contains("network unreachable")) {
+            return "network unreachable";
+        }
+        if (m.contains("connection timed out")) {
+            return "timed out";
+        }
+        if (m.contains("connection reset")) {
+            return "connection reset";
+        }
+        // Netty's native transports prefix "connect(..) failed: " or "...failed with error(-N): ".
+        int i = message.lastIndexOf("): ");
+        if (message.contains("(..) failed")) {
+            int j = message.indexOf("failed: ");
+            return i >= 0 ? message.substring(i + 3) : j >= 0 ? message.substring(j + 8) : message;
+        }
+        return null;
+    }
+
+    /** The name the resolver gave up on: Netty's DNS resolver quotes it, the JDK's puts it first. */
+    private static String hostName(UnknownHostException e) {
+        String m = String.valueOf(e.getMessage());
+        Matcher q = QUOTED.matcher(m);
+        if (q.find()) {
+            return q.group(1);
+        }
+        int colon = m.indexOf(':');
+        return colon > 0 ? m.substring(0, colon) : m;
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
 }

@@ -8,6 +8,7 @@ import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.ForwardingEngine;
 import dev.portico.api.Frontend;
+import dev.portico.api.Protocol;
 import dev.portico.api.ProxyEvents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -73,6 +74,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     private final List<Cidr> defaultAllow;
     private final List<Cidr> defaultDeny;
     private final int maxConnections;
+    private final Duration recheckInterval;
+    private final boolean freebind;
     private final AtomicInteger globalActive = new AtomicInteger();
     private final LoopGuard loopGuard = new LoopGuard();
     private final ScheduledExecutorService control;
@@ -88,6 +91,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     private NettyForwardingEngine(Builder b) {
         this.transport = b.transport.resolve();
+        if (b.freebind && transport == Transport.NIO) {
+            throw new IllegalStateException("IP_FREEBIND listeners need the epoll or io_uring transport "
+                    + "(nio cannot set it)");
+        }
         int threads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
                 transport.ioHandlerFactory());
@@ -115,6 +122,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
+        this.recheckInterval = b.recheckInterval;
+        this.freebind = b.freebind;
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
         log.info("engine started: transport {}, {} I/O threads{}, open files limit {}{}", transport.configName(),
@@ -130,6 +139,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     /** The transport in use (never {@link Transport#AUTO}). */
     public Transport transport() {
         return transport;
+    }
+
+    ByteBufAllocator allocator() {
+        return allocator;
     }
 
     EventLoopGroup group() {
@@ -156,6 +169,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     /** The engine-wide client connection limit in force, 0 for none. */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** How often a listener that cannot bind is tried again. */
+    Duration recheckInterval() {
+        return recheckInterval;
     }
 
     List<Cidr> defaultAllow() {
@@ -226,6 +244,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             sb.option(transport == Transport.EPOLL ? EpollChannelOption.SO_REUSEPORT
                     : IoUringChannelOption.SO_REUSEPORT, true);
         }
+        if (freebind) {
+            sb.option(transport == Transport.EPOLL ? EpollChannelOption.IP_FREEBIND
+                    : IoUringChannelOption.IP_FREEBIND, true);
+        }
         return sb;
     }
 
@@ -266,17 +288,19 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     }
 
     static String key(Frontend f) {
-        String own = f.bind().port() == 0 ? f.name() + "@" + f.bind() : f.bind().toString();
+        // A TCP and a UDP frontend may share a bind; a TCP key reads as before (the bind alone).
+        String own = f.bind().port() == 0 ? f.name() + "@" + f.listen() : f.listen().toString();
         return f.sni().isEmpty() ? own : own + " sni " + String.join(",", f.sni());
     }
 
     /**
      * Whether {@code f} is served by the shared listener of its bind: it has server names, or it
-     * is the catch-all of a bind where others have them (a port-0 frontend without names listens
-     * alone, as every port-0 frontend does).
+     * is the TCP catch-all of a bind where others have them (a port-0 frontend without names listens
+     * alone, as every port-0 frontend does; a UDP frontend on that bind has a socket of its own).
      */
     private static boolean sharesBind(Frontend f, Map<String, SniListener> shared) {
-        return shared.containsKey(f.bind().toString()) && (!f.sni().isEmpty() || f.bind().port() != 0);
+        return f.protocol() == Protocol.TCP && shared.containsKey(f.bind().toString())
+                && (!f.sni().isEmpty() || f.bind().port() != 0);
     }
 
     private ApplyResult doApply(DesiredState desired) {
@@ -439,6 +463,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 256 * 1024;
         private boolean reusePort;
+        private boolean freebind;
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
         private int maxConnections = -1;
@@ -527,6 +552,16 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         }
 
         /** Clients served by frontends without an allow list of their own (empty: everyone). */
+        /**
+         * Sets IP_FREEBIND on listeners, so they bind an address this machine does not hold (yet):
+         * a standby router already listens on the floating address that keepalived/VRRP moves to
+         * it. Needs the epoll or io_uring transport; {@link #build()} fails on nio. Default off.
+         */
+        public Builder freebind(boolean value) {
+            freebind = value;
+            return this;
+        }
+
         public Builder defaultAllow(List<Cidr> value) {
             defaultAllow = value;
             return this;

@@ -3,18 +3,20 @@ package dev.portico.netty;
 import dev.portico.api.ApplyResult.Change;
 import dev.portico.api.ApplyResult.ChangeKind;
 import dev.portico.api.Frontend;
+import dev.portico.api.Protocol;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The engine's bookkeeping for binds shared by server name, kept out of the engine's apply: which
- * binds need a shared listener, handing a frontend's own socket over to one (and back), and the
+ * TCP binds need a shared listener, handing a frontend's own socket over to one (and back), and the
  * routing table each shared listener publishes. Control thread only.
  */
 final class SniBinds {
@@ -56,8 +58,9 @@ final class SniBinds {
         }
         for (Frontend f : wanted) {
             FrontendRuntime rt = running.get(NettyForwardingEngine.key(f));
+            // Only the TCP catch-all moves: a UDP frontend on the same bind keeps its own socket.
             if (rt != null && rt.shared() == null && f.sni().isEmpty() && f.bind().port() != 0
-                    && sharedBinds.contains(f.bind().toString())) {
+                    && f.protocol() == Protocol.TCP && sharedBinds.contains(f.bind().toString())) {
                 rt.share(listeners.get(f.bind().toString()));
             }
         }
@@ -71,7 +74,8 @@ final class SniBinds {
      */
     static String afterHandOver(java.util.function.Supplier<String> bind) {
         String err = bind.get();
-        for (int i = 0; i < 25 && err != null && err.contains("Address already in use"); i++) {
+        // Matched in any case: NettyErrors rewrites the JDK's and the native transports' texts in plain words.
+        for (int i = 0; i < 25 && err != null && err.toLowerCase(Locale.ROOT).contains("address already in use"); i++) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -330,4 +330,26 @@ class SniRoutingTest extends EngineTestSupport {
             assertThat(TlsPeers.readLine(open)).isEqualTo("still here");
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void aUdpFrontendOnABindSharedByServerNameKeepsItsOwnSocket(String mode) throws Exception {
+        start(mode, Duration.ofSeconds(10));
+        try (UdpTestBackend quic = new UdpTestBackend("quic", 1)) {
+            Frontend udp = Frontend.builder(bind()).name("quic").protocol(dev.portico.api.Protocol.UDP)
+                    .backend(quic.address()).build();
+            List<Frontend> all = new ArrayList<>(example());
+            all.add(udp);
+            run(all);
+            assertThat(TlsPeers.greeting(proxy(), "grafana.example.org")).isEqualTo("grafana");
+            assertThat(TlsPeers.greeting(proxy(), "other.example.org")).isEqualTo("rest");
+            try (UdpClient c = new UdpClient(proxy())) {
+                assertThat(c.ask("hello")).startsWith("quic:");
+                // The TCP side stops sharing the bind: the UDP frontend is neither moved nor stopped.
+                run(List.of(named("everything-else", rest), udp));
+                assertThat(TlsPeers.greeting(proxy(), "grafana.example.org")).isEqualTo("rest");
+                assertThat(c.ask("again")).startsWith("quic:");
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.InvalidConfigException;
+import dev.portico.api.Protocol;
 import dev.portico.discovery.file.YamlNode.Entry;
 import dev.portico.discovery.file.YamlNode.Mapping;
 import dev.portico.discovery.file.YamlNode.Mark;
@@ -88,7 +89,10 @@ public final class ConfigParser {
             .key("rise", (e, d) -> d.check = d.check.withThresholds((int) Values.integer(e, 1, 100), d.check.fall()))
             .key("fall", (e, d) -> d.check = d.check.withThresholds(d.check.rise(), (int) Values.integer(e, 1, 100)))
             .key("initial", (e, d) -> d.check = d.check.withInitiallyUp("up".equals(Values.oneOf(e, "up", "down"))))
-            .key("enabled", (e, d) -> d.check = d.check.withEnabled(Values.bool(e)))
+            .key("enabled", (e, d) -> {
+                d.check = d.check.withEnabled(Values.bool(e));
+                d.enabledGiven = true;
+            })
             .build();
 
     static final Map<String, Setter<AcceptProxyDraft>> ACCEPT_PROXY_KEYS = new KeyTable<AcceptProxyDraft>()
@@ -130,7 +134,8 @@ public final class ConfigParser {
             .key("deny", (e, d) -> d.builder.deny(cidrs(Values.sequence(e), d.problems)))
             .key("maxConnections", (e, d) -> d.builder.maxConnections((int) Values.integer(e, 0, Integer.MAX_VALUE)))
             .key("affinity", (e, d) -> d.builder.affinity(Values.duration(e)))
-            .key("sni", (e, d) -> d.builder.sni(serverNames(Values.sequence(e), d.problems)))
+            .key("protocol", (e, d) -> d.protocol(Protocol.fromConfigName(Values.string(e))))
+            .key("sni", (e, d) -> d.sni(e.value().mark(), serverNames(Values.sequence(e), d.problems)))
             .build();
 
 
@@ -281,6 +286,8 @@ public final class ConfigParser {
     static final class HealthDraft {
         Setting<Duration> interval;
         HealthCheck check = HealthCheck.DEFAULT;
+        // UDP frontends probe only when the file says so: a TCP probe of a UDP service proves little.
+        boolean enabledGiven;
     }
 
     /** The acceptProxy block; trusted networks are required. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -64,6 +65,8 @@ public final class FileBackendSource implements BackendSource {
     // Reload thread only.
     private final ConfigFileSet files;
     private List<Frontend> published;
+    // Written by the reload thread only; read by reloadNow's callers.
+    private volatile long publishes;
 
     /** Reads these files and directories; the source is named {@value #DEFAULT_NAME}. */
     public FileBackendSource(List<Path> paths) {
@@ -185,6 +188,35 @@ public final class FileBackendSource implements BackendSource {
         log.debug("source '{}' closed", name);
     }
 
+    /**
+     * Re-reads every file now instead of waiting for a watch event or the poll, as a SIGHUP asks.
+     * The returned future completes once what was read has been published (or rejected and
+     * reported): a changed file is read a second time one debounce period later, as every change is.
+     * It holds {@code true} if a new snapshot was published meanwhile (so an apply follows).
+     */
+    public CompletableFuture<Boolean> reloadNow() {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        long before = publishes;
+        rereadUntilSettled(done, 0, 0);
+        return done.thenApply(x -> publishes != before);
+    }
+
+    private void rereadUntilSettled(CompletableFuture<Boolean> done, long delayNanos, int round) {
+        try {
+            executor.schedule(() -> {
+                reloadSafely();
+                // A file that keeps changing still ends the wait, after a bounded number of reads.
+                if (!closed && files.changePending() && round < 20) {
+                    rereadUntilSettled(done, debounceNanos, round + 1);
+                } else {
+                    done.complete(true);
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            done.complete(true);
+        }
+    }
+
     /** A change was seen: re-read after the debounce period, postponed by further changes up to a bound. */
     private void trigger() {
         synchronized (lock) {
@@ -241,6 +273,7 @@ public final class FileBackendSource implements BackendSource {
             return;
         }
         published = List.copyOf(all);
+        publishes++;
         log.debug("source '{}' publishes {} frontend(s) from {} file(s)", name, all.size(), files.fileCount());
         Snapshot snapshot = new Snapshot(name, published);
         deliver("snapshot", l -> l.onSnapshot(snapshot));

@@ -5,6 +5,7 @@ import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.InvalidConfigException;
+import dev.portico.api.Protocol;
 import dev.portico.discovery.file.ConfigParser.Setting;
 import dev.portico.discovery.file.YamlNode.Mark;
 import java.time.Duration;
@@ -25,6 +26,8 @@ final class FrontendDraft {
     Setting<Duration> timeout;
     Setting<Duration> idleTimeout;
     private boolean bindGiven;
+    private Protocol protocol = Protocol.TCP;
+    private Mark sniMark;
 
     FrontendDraft(Problems problems) {
         this.problems = problems;
@@ -33,6 +36,16 @@ final class FrontendDraft {
     /** Called by the bind setter before it parses, so a bad bind is not also reported as missing. */
     void bindGiven() {
         bindGiven = true;
+    }
+
+    void protocol(Protocol value) {
+        protocol = value;
+        builder.protocol(value);
+    }
+
+    void sni(Mark at, List<String> names) {
+        sniMark = names.isEmpty() ? null : at;
+        builder.sni(names);
     }
 
     List<Backend> backends(YamlNode.Sequence list) {
@@ -49,10 +62,21 @@ final class FrontendDraft {
             problems.add(at, "missing 'bind' (where to listen, e.g. bind: :80)");
             return null;
         }
-        Duration idle = pick(timeout, idleTimeout, Frontend.DEFAULT_IDLE_TIMEOUT);
+        boolean udp = protocol == Protocol.UDP;
+        if (udp && sniMark != null) {
+            // Said at the sni key rather than at the entry: that is the line to change.
+            problems.add(sniMark, "sni applies to TCP frontends only: a UDP datagram carries no TLS server name"
+                    + " (this entry has protocol: udp)");
+            return null;
+        }
+        Duration idle = pick(timeout, idleTimeout, udp ? Frontend.DEFAULT_UDP_IDLE_TIMEOUT : Frontend.DEFAULT_IDLE_TIMEOUT);
         Duration interval = pick(healthInterval, health.interval, HealthCheck.DEFAULT_INTERVAL);
+        HealthCheck check = health.check.withInterval(interval);
+        if (udp && !health.enabledGiven) {
+            check = check.withEnabled(false);
+        }
         try {
-            return builder.health(health.check.withInterval(interval))
+            return builder.health(check)
                     .idleTimeout(idle)
                     .source(source)
                     .origin(problems.place(at))

@@ -1,7 +1,6 @@
 package dev.portico.discovery.file;
 
 import dev.portico.api.Backend;
-import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.discovery.file.YamlNode.Mark;
@@ -29,15 +28,16 @@ final class SameBindMerger {
     static List<Frontend> merge(List<Entry> entries, Problems problems) {
         List<Frontend> out = new ArrayList<>();
         List<Entry> firsts = new ArrayList<>();
-        Map<BindAddress, Integer> slot = new HashMap<>();
+        // Per protocol: a TCP and a UDP entry on one bind are two listeners (DNS serves both).
+        Map<Frontend.Listen, Integer> slot = new HashMap<>();
         for (Entry e : entries) {
             Frontend f = e.frontend();
             // Port 0 asks for a fresh free port each time: two such entries are two listeners.
             boolean own = f.bind().port() == 0 || !f.sni().isEmpty();
-            Integer at = own ? null : slot.get(f.bind());
+            Integer at = own ? null : slot.get(f.listen());
             if (at == null) {
                 if (!own) {
-                    slot.put(f.bind(), out.size());
+                    slot.put(f.listen(), out.size());
                 }
                 out.add(f);
                 firsts.add(e);
@@ -47,7 +47,7 @@ final class SameBindMerger {
             String firstPlace = problems.place(first.mark());
             String diff = differences(first.frontend(), f);
             if (!diff.isEmpty()) {
-                problems.add(e.mark(), "bind " + f.bind() + " is also used by the entry at " + firstPlace
+                problems.add(e.mark(), "bind " + f.listen() + " is also used by the entry at " + firstPlace
                         + " with different settings (" + diff + "); entries with the same bind become one frontend"
                         + " only when everything but their backends agrees");
                 continue;

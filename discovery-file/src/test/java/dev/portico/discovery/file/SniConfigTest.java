@@ -119,4 +119,42 @@ class SniConfigTest {
                 "bind :443 server name a.example.org is wanted by file a.yaml:3:5 and file a.yaml:6:5;"
                         + " file a.yaml:6:5 is not served (it is listed first)"));
     }
+
+    @Test
+    void sniOnAUdpEntryIsAnErrorAtItsSniKey() {
+        ConfigParser.Result r = parse("""
+                apiVersion: v1
+                frontends:
+                  - bind: :443
+                    protocol: udp
+                    sni: [a.example.org]
+                    backends: [{address: 10.0.0.1:443}]
+                """);
+        assertThat(r.problems()).extracting(ConfigProblem::toString).containsExactly(
+                "a.yaml:5:10: sni applies to TCP frontends only: a UDP datagram carries no TLS server name"
+                        + " (this entry has protocol: udp)");
+        assertThat(r.frontends()).isEmpty();
+    }
+
+    @Test
+    void aUdpEntryOnABindSharedByServerNamesIsAFrontendOfItsOwn() {
+        ConfigParser.Result r = parse("""
+                apiVersion: v1
+                frontends:
+                  - bind: :443
+                    sni: [a.example.org]
+                    backends: [{address: 10.0.0.1:443}]
+                  - bind: :443
+                    backends: [{address: 10.0.0.2:443}]
+                  - bind: :443
+                    protocol: udp
+                    backends: [{address: 10.0.0.3:443}]
+                """);
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.frontends()).extracting(f -> f.protocol().configName() + " " + f.sni() + " " + f.backends())
+                .containsExactly("tcp [a.example.org] [10.0.0.1:443]", "tcp [] [10.0.0.2:443]",
+                        "udp [] [10.0.0.3:443]");
+        var merged = SnapshotMerger.merge(List.of(new Snapshot("file", r.frontends())), DesiredState.EMPTY);
+        assertThat(merged.conflicts()).isEmpty();
+    }
 }

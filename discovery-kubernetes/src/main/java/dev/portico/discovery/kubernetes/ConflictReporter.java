@@ -73,7 +73,8 @@ final class ConflictReporter implements AutoCloseable {
      * @param byOrigin the Service behind each {@code namespace/name} origin
      */
     void report(List<Frontend> ordered, Map<String, Service> byOrigin) {
-        // What a frontend claims, as the merge judges it: its bind, or (bind, server name) for each name.
+        // What a frontend claims, as the merge judges it: its listener (protocol and bind), or
+        // (protocol, bind, server name) for each name; a Service's TCP and UDP port 53 do not conflict.
         Map<String, Frontend> holders = new HashMap<>();
         Map<String, String> now = new HashMap<>();
         for (Frontend f : ordered) {
@@ -84,7 +85,7 @@ final class ConflictReporter implements AutoCloseable {
             Frontend winner = null;
             String contested = null;
             for (String name : claims) {
-                winner = holders.get(f.bind() + " " + name);
+                winner = holders.get(f.listen() + " " + name);
                 if (winner != null) {
                     contested = name;
                     break;
@@ -92,13 +93,13 @@ final class ConflictReporter implements AutoCloseable {
             }
             if (winner == null) {
                 for (String name : claims) {
-                    holders.put(f.bind() + " " + name, f);
+                    holders.put(f.listen() + " " + name, f);
                 }
                 continue;
             }
             Service loserService = byOrigin.get(f.origin());
             Service winnerService = byOrigin.get(winner.origin());
-            String key = keyOf(loserService, f.origin()) + "|" + f.bind() + "|" + contested + "|"
+            String key = keyOf(loserService, f.origin()) + "|" + f.listen() + "|" + contested + "|"
                     + keyOf(winnerService, winner.origin());
             now.put(key, f.origin());
             if (reported.containsKey(key)) {
@@ -106,7 +107,7 @@ final class ConflictReporter implements AutoCloseable {
             }
             boolean tie = winnerService != null && loserService != null
                     && ServiceMapper.createdAt(winnerService).equals(ServiceMapper.createdAt(loserService));
-            String message = "bind " + f.bind() + (contested.isEmpty() ? "" : " server name " + contested)
+            String message = "bind " + f.listen() + (contested.isEmpty() ? "" : " server name " + contested)
                     + " is already taken by " + winner.origin()
                     + (winnerService == null ? "" : " (created " + ServiceMapper.createdAt(winnerService) + ")")
                     + (tie ? ", created in the same second and first in namespace/name order" : ", which is older")

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.portico.api.Backend;
 import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
+import dev.portico.api.Protocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,8 @@ import java.util.Set;
  * Writes frontends as an l4proxy v1 configuration file, the format service-announcer writes and
  * l4proxy (and Portico's file source) read. Only what that format carries is written: bind,
  * backends, health interval in whole seconds and the idle timeout; the other settings stay
- * Portico's. Output is deterministic (frontends by port then bind, backends by address), so an
+ * Portico's. UDP frontends are left out (l4proxy forwards TCP only) and {@link #write} logs which.
+ * Output is deterministic (frontends by port then bind, backends by address), so an
  * unchanged cluster gives an unchanged file, and the file is replaced atomically only when its
  * content changes, so a watching l4proxy or Portico reloads once per real change.
  */
@@ -44,6 +46,9 @@ public final class L4ProxyYamlWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(L4ProxyYamlWriter.class);
     private static final Set<PosixFilePermission> NEW_FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-r--r--");
+
+    // What the last write left out, so an unchanged cluster does not log it again.
+    private List<String> lastLeftOut = List.of();
 
     private final YAMLMapper mapper = new YAMLMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -58,7 +63,9 @@ public final class L4ProxyYamlWriter {
     public String render(List<Frontend> frontends) {
         Map<BindAddress, Frontend> byBind = new LinkedHashMap<>();
         for (Frontend f : frontends) {
-            byBind.putIfAbsent(f.bind(), f);
+            if (f.protocol() == Protocol.TCP) {
+                byBind.putIfAbsent(f.bind(), f);
+            }
         }
         List<Frontend> sorted = new ArrayList<>(byBind.values());
         sorted.sort(Comparator.comparingInt((Frontend f) -> f.bind().port()).thenComparing(f -> f.bind().toString()));
@@ -88,6 +95,14 @@ public final class L4ProxyYamlWriter {
      * @return whether the file was written
      */
     public boolean write(Path file, List<Frontend> frontends) throws IOException {
+        List<String> udp = frontends.stream().filter(f -> f.protocol() != Protocol.TCP).map(Frontend::name).toList();
+        if (!udp.equals(lastLeftOut)) {
+            lastLeftOut = udp;
+            if (!udp.isEmpty()) {
+                LOG.info("left out of {}: {} UDP frontend(s), as l4proxy's format has no UDP: {}", file, udp.size(),
+                        String.join(", ", udp));
+            }
+        }
         byte[] content = render(frontends).getBytes(StandardCharsets.UTF_8);
         if (Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), content)) {
             return false;
@@ -111,7 +126,8 @@ public final class L4ProxyYamlWriter {
             Files.deleteIfExists(tmp);
         }
         // As written: one frontend per bind address (see render).
-        LOG.info("wrote {} ({} frontends)", file, frontends.stream().map(Frontend::bind).distinct().count());
+        LOG.info("wrote {} ({} frontends)", file, frontends.stream().filter(f -> f.protocol() == Protocol.TCP)
+                .map(Frontend::bind).distinct().count());
         return true;
     }
 

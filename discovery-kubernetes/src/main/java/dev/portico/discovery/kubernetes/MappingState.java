@@ -89,7 +89,7 @@ final class MappingState {
             String id = key + "|" + port;
             nowUnserved.add(id);
             if (!unserved.contains(id)) {
-                String message = port + " is not served: Portico forwards TCP only";
+                String message = port;
                 LOG.debug("{}: {}", origin, message); // reported to the listener, which logs it
                 reports.error(new SourceError(source, origin, message));
             }

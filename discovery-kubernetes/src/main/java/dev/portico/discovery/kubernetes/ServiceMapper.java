@@ -4,6 +4,8 @@ import dev.portico.api.Backend;
 import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.InvalidConfigException;
+import dev.portico.api.Protocol;
+import dev.portico.api.ProxyProtocol;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
@@ -24,7 +26,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Turns one Service into the frontends it asks for, without I/O: for each TCP port and each
+ * Turns one Service into the frontends it asks for, without I/O: for each TCP or UDP port and each
  * exposure class, one frontend on that class's address and the port, whose backends are all the
  * Service's load-balancer ingress addresses at the same port.
  *
@@ -62,8 +64,9 @@ public final class ServiceMapper {
     /**
      * The Service is served.
      *
-     * @param frontends its frontends, port order then class order; empty when only non-TCP ports are left
-     * @param unserved  its ports that are not served ({@code port 53/UDP (dns)}), to report
+     * @param frontends its frontends, port order then class order; empty when only unserved ports are left
+     * @param unserved  its ports that are not served, and why
+     *                  ({@code port 3868/SCTP is not served: Portico forwards TCP and UDP only}), to report
      */
     public record Mapped(List<Frontend> frontends, List<String> unserved) implements Result {
         public Mapped {
@@ -134,9 +137,21 @@ public final class ServiceMapper {
                 }
                 String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
                 String label = p.getName() == null || p.getName().isEmpty() ? String.valueOf(p.getPort()) : p.getName();
-                if (!protocol.equals("TCP")) {
-                    unserved.add("port " + p.getPort() + "/" + protocol
-                            + (p.getName() == null || p.getName().isEmpty() ? "" : " (" + p.getName() + ")"));
+                String port = "port " + p.getPort() + "/" + protocol
+                        + (p.getName() == null || p.getName().isEmpty() ? "" : " (" + p.getName() + ")");
+                boolean udp = protocol.equals("UDP");
+                if (!udp && !protocol.equals("TCP")) {
+                    unserved.add(port + " is not served: Portico forwards TCP and UDP only");
+                    continue;
+                }
+                if (udp && (settings.sendProxy() != ProxyProtocol.OFF || settings.acceptProxy().enabled())) {
+                    unserved.add(port + " is not served: PROXY protocol is not supported for UDP");
+                    continue;
+                }
+                if (udp && !settings.sni().isEmpty()) {
+                    // Served without names it would claim the whole UDP bind, which the names were meant to share.
+                    unserved.add(port + " is not served: " + Annotations.SNI + " routes TCP ports only (a UDP datagram"
+                            + " carries no TLS server name)");
                     continue;
                 }
                 List<Backend> backends = new ArrayList<>();
@@ -144,8 +159,9 @@ public final class ServiceMapper {
                     backends.add(new Backend(host, p.getPort()));
                 }
                 for (ExposureClasses.ExposureClass c : chosen) {
-                    frontends.add(Frontend.builder(c.bindFor(p.getPort()))
+                    Frontend.Builder b = Frontend.builder(c.bindFor(p.getPort()))
                             .name(origin + ":" + label + (c.name().equals(ExposureClasses.DEFAULT) ? "" : "@" + c.name()))
+                            .protocol(udp ? Protocol.UDP : Protocol.TCP)
                             .backends(backends)
                             .health(settings.health())
                             .idleTimeout(settings.idleTimeout())
@@ -159,14 +175,27 @@ public final class ServiceMapper {
                             .affinity(affinity)
                             .sni(settings.sni())
                             .source(source)
-                            .origin(origin)
-                            .build());
+                            .origin(origin);
+                    if (udp) {
+                        // UDP's own defaults unless an annotation says otherwise: 60 s idle, no probes.
+                        if (!annotated(meta, Annotations.IDLE_TIMEOUT)) {
+                            b.idleTimeout(null);
+                        }
+                        if (!annotated(meta, Annotations.HEALTH_ENABLED)) {
+                            b.health(settings.health().withEnabled(false));
+                        }
+                    }
+                    frontends.add(b.build());
                 }
             }
         } catch (InvalidConfigException e) {
             return new Rejected(origin, e.getMessage());
         }
         return new Mapped(frontends, unserved);
+    }
+
+    private static boolean annotated(ObjectMeta meta, String key) {
+        return meta != null && meta.getAnnotations() != null && meta.getAnnotations().containsKey(key);
     }
 
     /**

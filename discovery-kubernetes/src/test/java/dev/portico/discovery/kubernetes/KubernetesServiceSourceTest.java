@@ -3,6 +3,7 @@ package dev.portico.discovery.kubernetes;
 import dev.portico.api.BindAddress;
 import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
+import dev.portico.api.Protocol;
 import dev.portico.api.ProxyProtocol;
 import dev.portico.api.Snapshot;
 import dev.portico.discovery.kubernetes.KubernetesServiceSource.WatchState;
@@ -330,15 +331,29 @@ class KubernetesServiceSourceTest {
     }
 
     @Test
-    void aUdpPortIsReportedOnceAsNotServed() {
+    void tcpAndUdpPortsOfOneServiceAreBothServed() {
         start(KubernetesServiceSource.builder());
         Service s = lb("default", "dns", List.of(53), "127.0.0.2");
         s.getSpec().getPorts().add(new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build());
         create(s);
+        awaitSummary(":53 -> 127.0.0.2:53", ":53/udp -> 127.0.0.2:53");
+        Frontend udp = listener.frontends().stream().filter(f -> f.protocol() == Protocol.UDP).findFirst().orElseThrow();
+        assertThat(udp.name()).isEqualTo("default/dns:dns-udp");
+        assertThat(udp.idleTimeout()).isEqualTo(Frontend.DEFAULT_UDP_IDLE_TIMEOUT);
+        assertThat(udp.health().enabled()).isFalse();
+        assertThat(listener.errorTexts()).isEmpty();
+    }
+
+    @Test
+    void anSctpPortIsReportedOnceAsNotServed() {
+        start(KubernetesServiceSource.builder());
+        Service s = lb("default", "sig", List.of(53), "127.0.0.2");
+        s.getSpec().getPorts().add(new ServicePortBuilder().withName("diameter").withPort(3868).withProtocol("SCTP").build());
+        create(s);
         awaitSummary(":53 -> 127.0.0.2:53");
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(listener.errorTexts())
-                .containsExactly("default/dns: port 53/UDP (dns-udp) is not served: Portico forwards TCP only"));
-        edit("default", "dns", x -> labelled(x, Map.of("touched", "yes")));
+                .containsExactly("default/sig: port 3868/SCTP (diameter) is not served: Portico forwards TCP and UDP only"));
+        edit("default", "sig", x -> labelled(x, Map.of("touched", "yes")));
         create(lb("default", "later", List.of(54), "127.0.0.2"));
         awaitSummary(":53 -> 127.0.0.2:53", ":54 -> 127.0.0.2:54");
         assertThat(listener.errors).hasSize(1);

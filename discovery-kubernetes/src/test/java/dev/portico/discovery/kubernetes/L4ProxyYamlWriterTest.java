@@ -138,4 +138,11 @@ class L4ProxyYamlWriterTest {
         Collections.reverse(r);
         return r;
     }
+
+    @Test
+    void udpFrontendsAreLeftOut() {
+        List<Frontend> withUdp = new java.util.ArrayList<>(sample);
+        withUdp.add(Frontend.builder(":53").protocol(dev.portico.api.Protocol.UDP).backend("127.0.0.2:53").build());
+        assertThat(writer.render(withUdp)).isEqualTo(writer.render(sample));
+    }
 }

@@ -43,7 +43,7 @@ final class RecordingListener implements BackendSource.Listener {
     /** The last snapshot's frontends written {@code bind -> backend,backend}, for compact assertions. */
     List<String> summary() {
         return frontends().stream()
-                .map(f -> f.bind() + " -> " + String.join(",", f.backends().stream().map(b -> b.address()).toList()))
+                .map(f -> f.listen() + " -> " + String.join(",", f.backends().stream().map(b -> b.address()).toList()))
                 .toList();
     }
 

@@ -7,6 +7,7 @@ import dev.portico.api.BindAddress;
 import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.IpFamily;
+import dev.portico.api.Protocol;
 import dev.portico.api.ProxyProtocol;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
@@ -75,16 +76,60 @@ class ServiceMapperTest {
     }
 
     @Test
-    void aPortWithoutProtocolIsTcpAndOtherProtocolsAreReportedAsNotServed() {
+    void aPortWithoutProtocolIsTcpUdpIsServedAndSctpIsReportedAsNotServed() {
         Service s = service("dns", "127.0.0.2").build();
         s.getSpec().setPorts(new ArrayList<>(List.of(
                 new ServicePortBuilder().withPort(53).build(),
                 new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build(),
                 new ServicePortBuilder().withPort(3868).withProtocol("SCTP").build())));
         ServiceMapper.Mapped m = mapped(s);
-        assertThat(m.frontends()).extracting(f -> f.bind().port()).containsExactly(53);
-        assertThat(m.frontends().get(0).name()).isEqualTo("shop/dns:53");
-        assertThat(m.unserved()).containsExactly("port 53/UDP (dns-udp)", "port 3868/SCTP");
+        assertThat(m.frontends()).extracting(f -> f.listen().toString()).containsExactly(":53", ":53/udp");
+        assertThat(m.frontends()).extracting(Frontend::name).containsExactly("shop/dns:53", "shop/dns:dns-udp");
+        assertThat(m.unserved()).containsExactly("port 3868/SCTP is not served: Portico forwards TCP and UDP only");
+    }
+
+    @Test
+    void aUdpPortTakesTheAnnotationsThatApplyAndUdpDefaultsOtherwise() {
+        Service s = service("dns", "127.0.0.2").build();
+        s.getSpec().setPorts(new ArrayList<>(List.of(
+                new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build())));
+        Frontend plain = mapped(s).frontends().get(0);
+        assertThat(plain.protocol()).isEqualTo(Protocol.UDP);
+        assertThat(plain.idleTimeout()).isEqualTo(Frontend.DEFAULT_UDP_IDLE_TIMEOUT);
+        assertThat(plain.health().enabled()).isFalse();
+        s.getMetadata().setAnnotations(Map.of(Annotations.IDLE_TIMEOUT, "30s", Annotations.HEALTH_ENABLED, "true",
+                Annotations.MAX_CONNECTIONS, "500", Annotations.BALANCE, "source"));
+        Frontend annotated = mapped(s).frontends().get(0);
+        assertThat(annotated.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(annotated.health().enabled()).isTrue();
+        assertThat(annotated.maxConnections()).isEqualTo(500);
+        assertThat(annotated.balance()).isEqualTo(BalancePolicy.SOURCE_HASH);
+    }
+
+    @Test
+    void aUdpPortIsNotServedWhenThePortsAskForProxyProtocolAndTheTcpPortsStillAre() {
+        Service s = service("dns", "127.0.0.2").build();
+        s.getMetadata().setAnnotations(Map.of(Annotations.PROXY_PROTOCOL, "v2"));
+        s.getSpec().setPorts(new ArrayList<>(List.of(
+                new ServicePortBuilder().withName("dns").withPort(53).build(),
+                new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build())));
+        ServiceMapper.Mapped m = mapped(s);
+        assertThat(m.frontends()).extracting(f -> f.listen().toString()).containsExactly(":53");
+        assertThat(m.unserved()).containsExactly("port 53/UDP (dns-udp) is not served: PROXY protocol is not supported"
+                + " for UDP");
+    }
+
+    @Test
+    void aUdpPortIsNotServedWhenTheServiceIsRoutedByServerNameAndTheTcpPortsStillAre() {
+        Service s = service("web", "127.0.0.2").build();
+        s.getMetadata().setAnnotations(Map.of(Annotations.SNI, "web.example.org"));
+        s.getSpec().setPorts(new ArrayList<>(List.of(
+                new ServicePortBuilder().withName("https").withPort(443).build(),
+                new ServicePortBuilder().withName("quic").withPort(443).withProtocol("UDP").build())));
+        ServiceMapper.Mapped m = mapped(s);
+        assertThat(m.frontends()).extracting(f -> f.listen() + " " + f.sni()).containsExactly(":443 [web.example.org]");
+        assertThat(m.unserved()).containsExactly("port 443/UDP (quic) is not served: portico.dev/sni routes TCP ports"
+                + " only (a UDP datagram carries no TLS server name)");
     }
 
     @Test

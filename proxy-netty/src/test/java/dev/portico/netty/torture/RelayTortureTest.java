@@ -1,6 +1,7 @@
 package dev.portico.netty.torture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
@@ -45,6 +46,14 @@ class RelayTortureTest {
         if (only != null && !only.equals(transport)) {
             return;
         }
+        // io_uring is held back in the product (Transport's javadoc): this suite finds connections
+        // whose last bytes stall on it, e.g. seed 58865086708567 with count 1, every time. It runs
+        // when asked for, never silently: the skip says why.
+        assumeTrue(!transport.equals("io_uring") || Boolean.getBoolean("portico.torture.iouring")
+                        || "io_uring".equals(only),
+                "io_uring is held back (Netty 4.2.18 stalls the end of a stream; replay: "
+                        + REPLAY.replace("{transport}", "io_uring").replace("{seed}", "58865086708567")
+                        + "); -Dportico.torture.iouring=true runs it");
         Duration soak = soakDuration();
         long end = System.nanoTime() + soak.toNanos();
         Long fixed = Long.getLong("portico.torture.seed");

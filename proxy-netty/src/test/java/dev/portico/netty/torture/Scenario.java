@@ -45,6 +45,12 @@ public record Scenario(long seed, Order order, Side client, Side backend, Reset 
      */
     public record Side(long bytes, long key, int maxWrite, int readBuffer, int receiveBuffer, long stallEvery,
                        int stallMicros) {
+        Side readingAtLeast(long incoming) {
+            int floor = 1 << Math.min(16, 64 - Long.numberOfLeadingZeros(Math.max(1, incoming / 20_000)));
+            return readBuffer >= floor ? this : new Side(bytes, key, maxWrite, floor, receiveBuffer, stallEvery,
+                    stallMicros);
+        }
+
         @Override
         public String toString() {
             return size(bytes) + " in writes of ≤" + size(maxWrite) + ", reads of " + size(readBuffer)
@@ -70,6 +76,9 @@ public record Scenario(long seed, Order order, Side client, Side backend, Reset 
         boolean idle = order == Order.IDLE;
         Side client = side(r, big && !idle);
         Side backend = side(r, big && !idle);
+        // A side reads the other's stream: its read size has a floor set by that stream's length.
+        client = client.readingAtLeast(backend.bytes());
+        backend = backend.readingAtLeast(client.bytes());
         Reset reset = null;
         if (!idle && r.nextInt(6) == 0) {
             boolean byClient = r.nextBoolean();
@@ -97,7 +106,7 @@ public record Scenario(long seed, Order order, Side client, Side backend, Reset 
         // side: a byte at a time is a fine test of 4 KiB, and only a slow one of 40 MiB.
         int floor = 64 - Long.numberOfLeadingZeros(Math.max(1, bytes / 20_000));
         int maxWrite = 1 << Math.max(floor, r.nextInt(18));
-        int readBuffer = 1 << Math.max(Math.min(floor, 16), 4 + r.nextInt(13));
+        int readBuffer = 1 << (4 + r.nextInt(13));
         int receiveBuffer = 4 * KIB << r.nextInt(11); // 4 KiB .. 4 MiB
         long stallEvery = 0;
         int stallMicros = 0;

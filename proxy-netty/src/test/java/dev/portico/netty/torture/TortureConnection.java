@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -120,11 +119,8 @@ final class TortureConnection {
             }
         }
         write(s, me, isClient);
-        try {
-            reader.join(TimeUnit.MILLISECONDS.toMillis(READ_TIMEOUT_MS + 10_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // The reader ends by itself (EOF, reset, read timeout), or the round's deadline aborts it.
+        mine.join();
         finish(s, isClient);
     }
 

@@ -1,0 +1,86 @@
+package dev.portico.netty;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real UDP server on 127.0.0.1: answers every datagram with {@code answers} datagrams, each the
+ * request prefixed by its id ({@code a:}), or the request unchanged when the id is empty (echo).
+ */
+final class UdpTestBackend implements AutoCloseable {
+    private final DatagramSocket socket;
+    private final String id;
+    private final int answers;
+    private final Thread thread;
+    final AtomicInteger received = new AtomicInteger();
+    /** The source ports it saw: one per flow through the proxy. */
+    final Set<Integer> sourcePorts = ConcurrentHashMap.newKeySet();
+    final LinkedBlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+
+    UdpTestBackend(String id, int answers) throws SocketException {
+        this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this.id = id;
+        this.answers = answers;
+        thread = new Thread(this::serve, "udp-backend-" + id);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    static UdpTestBackend echo() throws SocketException {
+        return new UdpTestBackend("", 1);
+    }
+
+    String address() {
+        return "127.0.0.1:" + socket.getLocalPort();
+    }
+
+    private void serve() {
+        byte[] buf = new byte[65_536];
+        while (!socket.isClosed()) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                socket.receive(p);
+            } catch (IOException e) {
+                if (!socket.isClosed()) {
+                    failures.add(e);
+                }
+                return;
+            }
+            received.incrementAndGet();
+            sourcePorts.add(p.getPort());
+            byte[] prefix = id.isEmpty() ? new byte[0] : (id + ":").getBytes(StandardCharsets.UTF_8);
+            byte[] out = Arrays.copyOf(prefix, prefix.length + p.getLength());
+            System.arraycopy(p.getData(), p.getOffset(), out, prefix.length, p.getLength());
+            try {
+                for (int i = 0; i < answers; i++) {
+                    socket.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
+                }
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
+    }
+
+    /**
+     * Closes the socket and waits for its thread: a thread blocked in receive keeps the port bound
+     * (and may still take a datagram) until it returns.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        socket.close();
+        thread.join(10_000);
+        if (thread.isAlive()) {
+            throw new AssertionError("backend " + id + " did not stop");
+        }
+    }
+}
