@@ -40,6 +40,11 @@ final class AccessLogEvents implements ProxyEvents {
         b.append("client=").append(address(c.client()));
         b.append(" frontend=");
         value(b, c.frontend());
+        if (c.serverName() != null) {
+            // Only on binds shared by TLS server name, so existing lines keep their shape.
+            b.append(" sni=");
+            value(b, c.serverName());
+        }
         b.append(" backend=");
         value(b, c.backend() == null ? "-" : c.backend().address());
         b.append(" duration_ms=").append(durationMillis);

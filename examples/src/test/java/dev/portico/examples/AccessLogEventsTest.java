@@ -22,6 +22,15 @@ class AccessLogEventsTest {
     }
 
     @Test
+    void aConnectionRoutedByServerNameNamesIt() throws Exception {
+        ConnectionInfo c = new ConnectionInfo("grafana", new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 5),
+                new Backend("10.0.0.5", 443), 0, "grafana.example.org");
+        assertThat(AccessLogEvents.line(c, 1, 2, 3, CloseReason.CLIENT_CLOSED)).isEqualTo(
+                "client=192.0.2.7:5 frontend=grafana sni=grafana.example.org backend=10.0.0.5:443 duration_ms=3"
+                        + " from_client=1 to_client=2 end=client_closed");
+    }
+
+    @Test
     void ipv6IsBracketedAndARefusedConnectionHasNoBackend() throws Exception {
         ConnectionInfo c = new ConnectionInfo(":443", new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 40000),
                 null, 0);

@@ -8,7 +8,13 @@ import java.net.InetSocketAddress;
  * @param frontend the frontend's name
  * @param client   the client's address
  * @param backend  the backend it was forwarded to, {@code null} if none was reached
- * @param openedAt {@link System#currentTimeMillis()} when it was accepted
+ * @param openedAt   {@link System#currentTimeMillis()} when it was accepted
+ * @param serverName the TLS server name that routed it on a shared (SNI) bind, {@code null} otherwise
  */
-public record ConnectionInfo(String frontend, InetSocketAddress client, Backend backend, long openedAt) {
+public record ConnectionInfo(String frontend, InetSocketAddress client, Backend backend, long openedAt,
+                             String serverName) {
+
+    public ConnectionInfo(String frontend, InetSocketAddress client, Backend backend, long openedAt) {
+        this(frontend, client, backend, openedAt, null);
+    }
 }

@@ -28,12 +28,15 @@ import java.util.Objects;
  * @param protocol       TCP connections or UDP datagrams; a TCP and a UDP frontend may share a bind.
  *                       For UDP, a client address and port is one flow, and {@code idleTimeout} and
  *                       {@code maxConnections} apply to flows
+ * @param sni            TLS server names this frontend serves on a bind it shares with other TCP
+ *                       frontends (see {@link ServerNames}); empty for none: the frontend then owns its
+ *                       bind, or catches the connections no other frontend on that bind claims. TCP only
  */
 public record Frontend(String name, BindAddress bind, List<Backend> backends, HealthCheck health,
                        Duration connectTimeout, Duration idleTimeout, BalancePolicy balance,
                        String source, String origin, ProxyProtocol sendProxy, AcceptProxy acceptProxy,
                        List<Cidr> allow, List<Cidr> deny, int maxConnections, Duration affinity,
-                       Protocol protocol) {
+                       Protocol protocol, List<String> sni) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** One hour, as Envoy's TCP proxy: l4proxy's 30 s cuts every idle SSH session. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
@@ -67,6 +70,16 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         }
         if (protocol == Protocol.UDP && (sendProxy != ProxyProtocol.OFF || acceptProxy.enabled())) {
             throw new InvalidConfigException("PROXY protocol is not supported for UDP frontends yet");
+        }
+        sni = ServerNames.parseAll(sni);
+        if (!sni.isEmpty() && protocol == Protocol.UDP) {
+            // A datagram carries no ClientHello to read a server name from.
+            throw new InvalidConfigException("sni applies to TCP frontends only, not to protocol udp");
+        }
+        if (!sni.isEmpty() && acceptProxy.enabled()) {
+            // The PROXY header comes before the ClientHello, so it is a setting of the shared
+            // listener, not of one of the frontends it picks between.
+            throw new InvalidConfigException("acceptProxy cannot be combined with sni");
         }
         for (int i = 0; i < backends.size(); i++) {
             for (int j = 0; j < i; j++) {
@@ -114,7 +127,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
                 && idleTimeout.equals(other.idleTimeout) && balance == other.balance && sendProxy == other.sendProxy
                 && acceptProxy.equals(other.acceptProxy) && allow.equals(other.allow) && deny.equals(other.deny)
                 && maxConnections == other.maxConnections && affinity.equals(other.affinity)
-                && protocol == other.protocol;
+                && protocol == other.protocol && sni.equals(other.sni);
     }
 
     /** Mutable builder with every default filled in. */
@@ -136,6 +149,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         private int maxConnections;
         private Duration affinity = Duration.ZERO;
         private Protocol protocol = Protocol.TCP;
+        private List<String> sni = List.of();
 
         private Builder(BindAddress bind) {
             this.bind = Objects.requireNonNull(bind, "bind");
@@ -158,6 +172,7 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             maxConnections = f.maxConnections;
             affinity = f.affinity;
             protocol = f.protocol;
+            sni = f.sni;
         }
 
         public Builder name(String value) {
@@ -251,12 +266,18 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
             return this;
         }
 
+        /** TLS server names routed to this frontend; empty (the default) for none. TCP only. */
+        public Builder sni(List<String> value) {
+            sni = value;
+            return this;
+        }
+
         public Frontend build() {
             boolean udp = protocol == Protocol.UDP;
             HealthCheck h = health != null ? health : udp ? HealthCheck.DEFAULT.withEnabled(false) : HealthCheck.DEFAULT;
             Duration idle = idleTimeout != null ? idleTimeout : udp ? DEFAULT_UDP_IDLE_TIMEOUT : DEFAULT_IDLE_TIMEOUT;
             return new Frontend(name, bind, backends, h, connectTimeout, idle, balance, source, origin,
-                    sendProxy, acceptProxy, allow, deny, maxConnections, affinity, protocol);
+                    sendProxy, acceptProxy, allow, deny, maxConnections, affinity, protocol, sni);
         }
     }
 }

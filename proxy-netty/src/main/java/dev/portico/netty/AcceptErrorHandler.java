@@ -19,11 +19,16 @@ final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AcceptErrorHandler.class);
     static final long PAUSE_SECONDS = 1;
 
-    private final FrontendRuntime frontend;
+    private final java.util.function.Supplier<String> name;
     private final LogLimiter limiter = LogLimiter.standard();
 
     AcceptErrorHandler(FrontendRuntime frontend) {
-        this.frontend = frontend;
+        this(() -> "frontend " + frontend.logName());
+    }
+
+    /** For a listener shared by several frontends: {@code name} says which in the log line. */
+    AcceptErrorHandler(java.util.function.Supplier<String> name) {
+        this.name = name;
     }
 
     @Override
@@ -36,7 +41,7 @@ final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
         }
         long more = limiter.permit(System.nanoTime());
         if (more >= 0) {
-            log.warn("frontend {}: cannot accept connections: {}; trying again every {} s{}", frontend.logName(),
+            log.warn("{}: cannot accept connections: {}; trying again every {} s{}", name.get(),
                     NettyErrors.describe(cause), PAUSE_SECONDS, LogLimiter.more(more));
         }
     }

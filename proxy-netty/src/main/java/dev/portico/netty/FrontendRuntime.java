@@ -63,6 +63,9 @@ final class FrontendRuntime {
     private volatile EngineStatus.ListenerState state = EngineStatus.ListenerState.FAILED;
     private volatile String error = "not started";
     private final LoopRefusals loops = new LoopRefusals(this);
+    // Set while this frontend is one of several on a bind shared by server name: that listener
+    // accepts for it, and this runtime has no socket of its own.
+    private volatile SniListener shared;
     // Null for a TCP frontend; the protocol never changes for a running frontend (it is in its key).
     private final UdpFrontendRuntime udp;
     /** How long a backend found to loop stays down at least (a probe to a loop succeeds). */
@@ -123,11 +126,36 @@ final class FrontendRuntime {
 
     /** The socket address listened on, {@code null} while not listening. */
     InetSocketAddress boundAddress() {
-        return bound;
+        SniListener l = shared;
+        return l != null ? l.bound() : bound;
     }
 
     EngineStatus.ListenerState state() {
-        return state;
+        SniListener l = shared;
+        return l != null ? l.state() : state;
+    }
+
+    SniListener shared() {
+        return shared;
+    }
+
+    /** Hands this frontend's bind to a shared listener: its own socket closes, its connections go on. Control thread. */
+    void share(SniListener listener) {
+        List<Channel> old = servers;
+        servers = List.of();
+        bound = null;
+        for (Channel c : old) {
+            c.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        state = EngineStatus.ListenerState.LISTENING;
+        error = null;
+        shared = listener;
+    }
+
+    /** The bind is no longer shared: listen on it alone again; returns the failure or {@code null}. Control thread. */
+    String unshare() {
+        shared = null;
+        return bind();
     }
 
     boolean hasConnections() {
@@ -185,7 +213,7 @@ final class FrontendRuntime {
      * changed. Returns a description of what moved, or {@code null}. Control thread.
      */
     String recheck() {
-        if (state == EngineStatus.ListenerState.DRAINING) {
+        if (shared != null || state == EngineStatus.ListenerState.DRAINING) {
             return null;
         }
         if (state == EngineStatus.ListenerState.FAILED) {
@@ -322,7 +350,7 @@ final class FrontendRuntime {
 
     /** The bind as written, and where it listens when that says more (a wildcard, an interface). */
     String bindLabel() {
-        InetSocketAddress b = bound;
+        InetSocketAddress b = boundAddress();
         String where = b == null ? null : b.getAddress().getHostAddress() + ":" + b.getPort();
         String at = where == null || config.bind().toString().equals(where) ? "" : " on " + where;
         return config.name() + " (bind " + config.bind() + at + ")";
@@ -481,6 +509,7 @@ final class FrontendRuntime {
 
     /** Stops accepting and probing; open connections go on until they end. Control thread. */
     void stopListening() {
+        shared = null;
         state = EngineStatus.ListenerState.DRAINING;
         List<Channel> s = servers;
         servers = List.of();
@@ -507,7 +536,9 @@ final class FrontendRuntime {
         for (BackendState s : backends.values()) {
             bs.add(new EngineStatus.BackendStatus(s.backend(), s.healthy(), s.activeConnections(), s.lastError()));
         }
-        return new EngineStatus.FrontendStatus(f.name(), f.source(), f.bind(), bound, state, error,
+        SniListener l = shared;
+        return new EngineStatus.FrontendStatus(f.name(), f.source(), f.bind(), boundAddress(), state(),
+                l != null ? l.error() : error,
                 active.get(), total.sum(), buffered, bs);
     }
 }

@@ -8,12 +8,14 @@ import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.ForwardingEngine;
 import dev.portico.api.Frontend;
+import dev.portico.api.Protocol;
 import dev.portico.api.ProxyEvents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -41,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +82,9 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     // Control thread only.
     private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
     private final List<FrontendRuntime> draining = new ArrayList<>();
+    // Control thread only: one listener per bind shared by server name, keyed by the bind as written.
+    private final Map<String, SniListener> sniListeners = new LinkedHashMap<>();
+    private final Duration sniHelloTimeout;
     private final ConfigLoops configLoops;
     private volatile boolean closing;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
@@ -111,6 +117,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.acceptorGroups = List.copyOf(acceptors);
         this.defaultAllow = List.copyOf(b.defaultAllow);
         this.defaultDeny = List.copyOf(b.defaultDeny);
+        this.sniHelloTimeout = b.sniHelloTimeout;
         this.maxConnections = b.maxConnections >= 0 ? b.maxConnections : DescriptorLimit.defaultMaxConnections();
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
@@ -152,6 +159,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     LoopGuard loopGuard() {
         return loopGuard;
+    }
+
+    /** How long a connection on a bind shared by server name may take to send its ClientHello. */
+    Duration sniHelloTimeout() {
+        return sniHelloTimeout;
     }
 
     /** The engine-wide client connection limit in force, 0 for none. */
@@ -205,12 +217,18 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     }
 
     ServerBootstrap serverBootstrap(FrontendRuntime fe, EventLoopGroup loops) {
+        return serverBootstrap(loops, fe.acceptErrors(),
+                ch -> ch.pipeline().addLast(new RelayHandler(new Relay(fe, ch), true)));
+    }
+
+    /** A listener whose accepted channels {@code init} sets up (a relay, or an SNI router first). */
+    ServerBootstrap serverBootstrap(EventLoopGroup loops, ChannelHandler acceptErrors, Consumer<Channel> init) {
         ServerBootstrap sb = new ServerBootstrap()
                 .group(loops, loops)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(fe.acceptErrors())
+                .handler(acceptErrors)
                 .option(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -219,7 +237,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new RelayHandler(new Relay(fe, ch), true));
+                        init.accept(ch);
                     }
                 });
         if (reusePort) {
@@ -271,7 +289,18 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     static String key(Frontend f) {
         // A TCP and a UDP frontend may share a bind; a TCP key reads as before (the bind alone).
-        return f.bind().port() == 0 ? f.name() + "@" + f.listen() : f.listen().toString();
+        String own = f.bind().port() == 0 ? f.name() + "@" + f.listen() : f.listen().toString();
+        return f.sni().isEmpty() ? own : own + " sni " + String.join(",", f.sni());
+    }
+
+    /**
+     * Whether {@code f} is served by the shared listener of its bind: it has server names, or it
+     * is the TCP catch-all of a bind where others have them (a port-0 frontend without names listens
+     * alone, as every port-0 frontend does; a UDP frontend on that bind has a socket of its own).
+     */
+    private static boolean sharesBind(Frontend f, Map<String, SniListener> shared) {
+        return f.protocol() == Protocol.TCP && shared.containsKey(f.bind().toString())
+                && (!f.sni().isEmpty() || f.bind().port() != 0);
     }
 
     private ApplyResult doApply(DesiredState desired) {
@@ -296,15 +325,33 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                         rt.hasConnections() ? "draining open connections" : "no open connections"));
             }
         }
+        List<SniListener> fresh = SniBinds.prepare(this, wanted.values(), running, sniListeners, changes);
+        for (SniListener l : fresh) {
+            SniBinds.afterHandOver(l::bind);
+        }
         for (Frontend f : wanted.values()) {
             FrontendRuntime rt = running.get(key(f));
+            boolean member = sharesBind(f, sniListeners);
             if (rt != null) {
                 changes.addAll(rt.update(f));
+                if (!member && rt.shared() != null) {
+                    String err = SniBinds.afterHandOver(rt::unshare);
+                    if (err != null) {
+                        failures.add(new ApplyResult.ListenerFailure(f.name(), f.bind(), err));
+                    }
+                }
                 continue;
             }
             rt = new FrontendRuntime(this, f);
             running.put(key(f), rt);
-            String err = rt.bind();
+            String err;
+            if (member) {
+                SniListener l = sniListeners.get(f.bind().toString());
+                rt.share(l);
+                err = l.error();
+            } else {
+                err = rt.bind();
+            }
             if (err == null) {
                 changes.add(new Change(ChangeKind.LISTENER_OPENED, f.name(), f.bind(),
                         String.valueOf(rt.status().boundAddress())));
@@ -312,12 +359,19 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 failures.add(new ApplyResult.ListenerFailure(f.name(), f.bind(), err));
             }
         }
+        SniBinds.publishRoutes(running.values(), sniListeners);
         return new ApplyResult(changes, failures);
     }
 
     private void recheck() {
         try {
             loopGuard.refresh();
+            for (SniListener l : sniListeners.values()) {
+                String moved = l.recheck();
+                if (moved != null) {
+                    log.info("{}: {}", l.label(), moved);
+                }
+            }
             for (FrontendRuntime rt : running.values()) {
                 String moved = rt.recheck();
                 if (moved != null) {
@@ -370,6 +424,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             for (FrontendRuntime rt : running.values()) {
                 rt.stopListening();
             }
+            sniListeners.values().forEach(SniListener::close);
+            sniListeners.clear();
             draining.clear();
             draining.addAll(l);
             running.clear();
@@ -411,8 +467,21 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
         private int maxConnections = -1;
+        private Duration sniHelloTimeout = Duration.ofSeconds(10);
 
         private Builder() {
+        }
+
+        /**
+         * How long a client on a bind shared by TLS server name may take to send its whole
+         * ClientHello before it is closed (default 10 s).
+         */
+        public Builder sniHelloTimeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("sniHelloTimeout must be positive");
+            }
+            sniHelloTimeout = value;
+            return this;
         }
 
         /** {@link Transport#AUTO} by default: epoll where it loads, else NIO. */

@@ -68,6 +68,11 @@ final class Relay {
     private boolean admitted;
     private ScheduledFuture<?> headerTimer;
 
+    // On a shared (SNI) bind: the server name that picked this frontend, and the ClientHello bytes
+    // read before this relay existed (they are not in clientReads' count).
+    private String serverName;
+    private long helloBytes;
+
     Relay(FrontendRuntime frontend, Channel client) {
         this.frontend = frontend;
         this.client = client;
@@ -77,7 +82,18 @@ final class Relay {
 
     /** Bytes read from the client (and forwarded, or about to be, to the backend). */
     long fromClient() {
-        return clientReads.bytes();
+        return helloBytes + clientReads.bytes();
+    }
+
+    /**
+     * For a connection accepted by a shared listener that has already read the ClientHello: those
+     * bytes go to the backend first, and the name is reported with the connection. Call before
+     * {@link #accepted()}.
+     */
+    void routed(String name, io.netty.buffer.ByteBuf hello) {
+        serverName = name;
+        helloBytes = hello.readableBytes();
+        holdEarly(hello);
     }
 
     /** Bytes read from the backend (and forwarded, or about to be, to the client). */
@@ -412,7 +428,7 @@ final class Relay {
 
     ConnectionInfo info() {
         return new ConnectionInfo(frontend.name(), clientAddress,
-                target == null ? null : target.backend(), openedAt);
+                target == null ? null : target.backend(), openedAt, serverName);
     }
 
     private void scheduleIdle(long delayNanos) {

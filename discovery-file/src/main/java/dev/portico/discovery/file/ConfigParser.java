@@ -4,6 +4,7 @@ import dev.portico.api.AcceptProxy;
 import dev.portico.api.Backend;
 import dev.portico.api.Cidr;
 import dev.portico.api.ProxyProtocol;
+import dev.portico.api.ServerNames;
 import dev.portico.api.BalancePolicy;
 import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
@@ -134,6 +135,7 @@ public final class ConfigParser {
             .key("maxConnections", (e, d) -> d.builder.maxConnections((int) Values.integer(e, 0, Integer.MAX_VALUE)))
             .key("affinity", (e, d) -> d.builder.affinity(Values.duration(e)))
             .key("protocol", (e, d) -> d.protocol(Protocol.fromConfigName(Values.string(e))))
+            .key("sni", (e, d) -> d.sni(e.value().mark(), serverNames(Values.sequence(e), d.problems)))
             .build();
 
 
@@ -309,6 +311,32 @@ public final class ConfigParser {
             }
             try {
                 out.add(Cidr.parse(s.text()));
+            } catch (InvalidConfigException e) {
+                problems.add(item.mark(), e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Reads a list of TLS server names, each problem at its own item. */
+    static List<String> serverNames(YamlNode.Sequence list, Problems problems) {
+        List<String> out = new ArrayList<>();
+        Map<String, Mark> seen = new LinkedHashMap<>();
+        for (YamlNode item : list.items()) {
+            if (!(item instanceof YamlNode.Scalar s) || s.isNull()) {
+                problems.add(item.mark(), "expected a server name like grafana.example.org or *.apps.example.org, got "
+                        + item.kindName());
+                continue;
+            }
+            try {
+                String name = ServerNames.parse(s.text());
+                Mark first = seen.putIfAbsent(name, item.mark());
+                if (first != null) {
+                    problems.add(item.mark(), "server name " + name + " is listed twice (also at line " + first.line()
+                            + ")");
+                    continue;
+                }
+                out.add(name);
             } catch (InvalidConfigException e) {
                 problems.add(item.mark(), e.getMessage());
             }

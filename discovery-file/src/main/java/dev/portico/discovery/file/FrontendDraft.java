@@ -27,6 +27,7 @@ final class FrontendDraft {
     Setting<Duration> idleTimeout;
     private boolean bindGiven;
     private Protocol protocol = Protocol.TCP;
+    private Mark sniMark;
 
     FrontendDraft(Problems problems) {
         this.problems = problems;
@@ -40,6 +41,11 @@ final class FrontendDraft {
     void protocol(Protocol value) {
         protocol = value;
         builder.protocol(value);
+    }
+
+    void sni(Mark at, List<String> names) {
+        sniMark = names.isEmpty() ? null : at;
+        builder.sni(names);
     }
 
     List<Backend> backends(YamlNode.Sequence list) {
@@ -57,6 +63,12 @@ final class FrontendDraft {
             return null;
         }
         boolean udp = protocol == Protocol.UDP;
+        if (udp && sniMark != null) {
+            // Said at the sni key rather than at the entry: that is the line to change.
+            problems.add(sniMark, "sni applies to TCP frontends only: a UDP datagram carries no TLS server name"
+                    + " (this entry has protocol: udp)");
+            return null;
+        }
         Duration idle = pick(timeout, idleTimeout, udp ? Frontend.DEFAULT_UDP_IDLE_TIMEOUT : Frontend.DEFAULT_IDLE_TIMEOUT);
         Duration interval = pick(healthInterval, health.interval, HealthCheck.DEFAULT_INTERVAL);
         HealthCheck check = health.check.withInterval(interval);

@@ -13,7 +13,8 @@ import java.util.Map;
  * Folds entries of one file that share a bind into one frontend over all their backends, as
  * l4proxy's own example file expects (it lists {@code :80} twice, one backend each). Entries that
  * share a bind but differ in anything but backends are a mistake the file must fix: which settings
- * should win is not for a proxy to guess.
+ * should win is not for a proxy to guess. Entries with server names ({@code sni}) are frontends of
+ * their own on a shared bind and are never folded; the merge judges their names.
  */
 final class SameBindMerger {
 
@@ -32,9 +33,12 @@ final class SameBindMerger {
         for (Entry e : entries) {
             Frontend f = e.frontend();
             // Port 0 asks for a fresh free port each time: two such entries are two listeners.
-            Integer at = f.bind().port() == 0 ? null : slot.get(f.listen());
+            boolean own = f.bind().port() == 0 || !f.sni().isEmpty();
+            Integer at = own ? null : slot.get(f.listen());
             if (at == null) {
-                slot.put(f.listen(), out.size());
+                if (!own) {
+                    slot.put(f.listen(), out.size());
+                }
                 out.add(f);
                 firsts.add(e);
                 continue;

@@ -7,6 +7,7 @@ import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.InvalidConfigException;
 import dev.portico.api.ProxyProtocol;
+import dev.portico.api.ServerNames;
 
 import java.time.Duration;
 import java.util.List;
@@ -54,11 +55,17 @@ public final class Annotations {
     public static final String MAX_CONNECTIONS = PREFIX + "max-connections";
     /** How long a client IP keeps its backend; 0 for none. Wins over {@code spec.sessionAffinity}. */
     public static final String AFFINITY = PREFIX + "affinity";
+    /**
+     * Comma-separated TLS server names ({@code grafana.example.org,*.apps.example.org}): the Service's
+     * TCP ports are routed by the name in the ClientHello, so Services with disjoint names share an
+     * exposure port.
+     */
+    public static final String SNI = PREFIX + "sni";
 
     /** Every key under {@link #PREFIX} that is understood. */
     public static final Set<String> KNOWN = Set.of(EXPOSURE, HEALTH_INTERVAL, HEALTH_TIMEOUT, HEALTH_RISE,
             HEALTH_FALL, HEALTH_INITIAL, HEALTH_ENABLED, IDLE_TIMEOUT, CONNECT_TIMEOUT, BALANCE, PROXY_PROTOCOL, ACCEPT_PROXY,
-            ACCEPT_PROXY_TIMEOUT, ALLOW, DENY, MAX_CONNECTIONS, AFFINITY);
+            ACCEPT_PROXY_TIMEOUT, ALLOW, DENY, MAX_CONNECTIONS, AFFINITY, SNI);
 
     private Annotations() {
     }
@@ -80,14 +87,16 @@ public final class Annotations {
      * @param maxConnections the connection limit, 0 for none
      * @param affinity       the client-IP affinity timeout ({@link Duration#ZERO} for none), or null when
      *                       the annotation is absent
+     * @param sni            the TLS server names its ports are routed by; empty for none
      */
     public record Settings(List<String> exposure, HealthCheck health, Duration idleTimeout, Duration connectTimeout,
                            BalancePolicy balance, ProxyProtocol sendProxy, AcceptProxy acceptProxy, List<Cidr> allow,
-                           List<Cidr> deny, int maxConnections, Duration affinity) {
+                           List<Cidr> deny, int maxConnections, Duration affinity, List<String> sni) {
         public Settings {
             exposure = exposure == null ? null : List.copyOf(exposure);
             allow = allow == null ? null : List.copyOf(allow);
             deny = List.copyOf(deny);
+            sni = List.copyOf(sni);
         }
     }
 
@@ -133,7 +142,7 @@ public final class Annotations {
         Duration affinity = a.containsKey(AFFINITY) ? AnnotationValues.duration(AFFINITY, a.get(AFFINITY)) : null;
         return new Settings(a.containsKey(EXPOSURE) ? AnnotationValues.names(EXPOSURE, a.get(EXPOSURE),
                 "internal or internal,external") : null, health, idle, connect, balance, sendProxy,
-                acceptProxy(a), allow, deny, maxConnections, affinity);
+                acceptProxy(a), allow, deny, maxConnections, affinity, serverNames(a));
     }
 
     /** Portico's health keys, each over service-announcer's interval. */
@@ -162,6 +171,18 @@ public final class Annotations {
             health = health.withEnabled(AnnotationValues.trueOrFalse(HEALTH_ENABLED, a.get(HEALTH_ENABLED)));
         }
         return health;
+    }
+
+    private static List<String> serverNames(Map<String, String> a) {
+        String value = a.get(SNI);
+        if (value == null) {
+            return List.of();
+        }
+        if (value.isBlank()) {
+            throw new InvalidConfigException("annotation " + SNI + ": is empty (write names like "
+                    + "grafana.example.org,*.apps.example.org, or remove the annotation)");
+        }
+        return AnnotationValues.parsed(SNI, value, v -> ServerNames.parseAll(List.of(v.split(",", -1))));
     }
 
     /** The file format's {@code acceptProxy: {trusted, timeout}} as two annotations. */

@@ -73,27 +73,42 @@ final class ConflictReporter implements AutoCloseable {
      * @param byOrigin the Service behind each {@code namespace/name} origin
      */
     void report(List<Frontend> ordered, Map<String, Service> byOrigin) {
-        // Per protocol: a Service's TCP and UDP port 53 do not conflict.
-        Map<Frontend.Listen, Frontend> holders = new HashMap<>();
+        // What a frontend claims, as the merge judges it: its listener (protocol and bind), or
+        // (protocol, bind, server name) for each name; a Service's TCP and UDP port 53 do not conflict.
+        Map<String, Frontend> holders = new HashMap<>();
         Map<String, String> now = new HashMap<>();
         for (Frontend f : ordered) {
             if (f.bind().port() == 0) {
                 continue;
             }
-            Frontend winner = holders.putIfAbsent(f.listen(), f);
+            List<String> claims = f.sni().isEmpty() ? List.of("") : f.sni();
+            Frontend winner = null;
+            String contested = null;
+            for (String name : claims) {
+                winner = holders.get(f.listen() + " " + name);
+                if (winner != null) {
+                    contested = name;
+                    break;
+                }
+            }
             if (winner == null) {
+                for (String name : claims) {
+                    holders.put(f.listen() + " " + name, f);
+                }
                 continue;
             }
             Service loserService = byOrigin.get(f.origin());
             Service winnerService = byOrigin.get(winner.origin());
-            String key = keyOf(loserService, f.origin()) + "|" + f.listen() + "|" + keyOf(winnerService, winner.origin());
+            String key = keyOf(loserService, f.origin()) + "|" + f.listen() + "|" + contested + "|"
+                    + keyOf(winnerService, winner.origin());
             now.put(key, f.origin());
             if (reported.containsKey(key)) {
                 continue;
             }
             boolean tie = winnerService != null && loserService != null
                     && ServiceMapper.createdAt(winnerService).equals(ServiceMapper.createdAt(loserService));
-            String message = "bind " + f.listen() + " is already taken by " + winner.origin()
+            String message = "bind " + f.listen() + (contested.isEmpty() ? "" : " server name " + contested)
+                    + " is already taken by " + winner.origin()
                     + (winnerService == null ? "" : " (created " + ServiceMapper.createdAt(winnerService) + ")")
                     + (tie ? ", created in the same second and first in namespace/name order" : ", which is older")
                     + "; frontend " + f.name() + " is not served";

@@ -148,6 +148,12 @@ public final class ServiceMapper {
                     unserved.add(port + " is not served: PROXY protocol is not supported for UDP");
                     continue;
                 }
+                if (udp && !settings.sni().isEmpty()) {
+                    // Served without names it would claim the whole UDP bind, which the names were meant to share.
+                    unserved.add(port + " is not served: " + Annotations.SNI + " routes TCP ports only (a UDP datagram"
+                            + " carries no TLS server name)");
+                    continue;
+                }
                 List<Backend> backends = new ArrayList<>();
                 for (String host : hosts) {
                     backends.add(new Backend(host, p.getPort()));
@@ -167,6 +173,7 @@ public final class ServiceMapper {
                             .deny(settings.deny())
                             .maxConnections(settings.maxConnections())
                             .affinity(affinity)
+                            .sni(settings.sni())
                             .source(source)
                             .origin(origin);
                     if (udp) {

@@ -171,7 +171,7 @@ class AnnotationsTest {
     @Test
     void knowsItsKeys() {
         assertThat(Annotations.KNOWN).allSatisfy(k -> assertThat(k).startsWith(Annotations.PREFIX));
-        assertThat(List.copyOf(Annotations.KNOWN)).hasSize(17);
+        assertThat(List.copyOf(Annotations.KNOWN)).hasSize(18);
     }
 
     @Test

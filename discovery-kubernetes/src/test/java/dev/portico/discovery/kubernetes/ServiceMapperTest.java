@@ -120,6 +120,19 @@ class ServiceMapperTest {
     }
 
     @Test
+    void aUdpPortIsNotServedWhenTheServiceIsRoutedByServerNameAndTheTcpPortsStillAre() {
+        Service s = service("web", "127.0.0.2").build();
+        s.getMetadata().setAnnotations(Map.of(Annotations.SNI, "web.example.org"));
+        s.getSpec().setPorts(new ArrayList<>(List.of(
+                new ServicePortBuilder().withName("https").withPort(443).build(),
+                new ServicePortBuilder().withName("quic").withPort(443).withProtocol("UDP").build())));
+        ServiceMapper.Mapped m = mapped(s);
+        assertThat(m.frontends()).extracting(f -> f.listen() + " " + f.sni()).containsExactly(":443 [web.example.org]");
+        assertThat(m.unserved()).containsExactly("port 443/UDP (quic) is not served: portico.dev/sni routes TCP ports"
+                + " only (a UDP datagram carries no TLS server name)");
+    }
+
+    @Test
     void servicesThatAreNotServedYieldNothing() {
         assertThat(mapper.map(service("pending").build())).isInstanceOf(ServiceMapper.Ignored.class);
         assertThat(mapper.map(service("cip", "127.0.0.2").editSpec().withType("ClusterIP").endSpec().build()))
