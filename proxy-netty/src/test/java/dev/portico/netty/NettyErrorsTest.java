@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.portico.api.DesiredState;
 import dev.portico.api.Frontend;
+import dev.portico.api.HealthCheck;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
@@ -168,7 +169,9 @@ class NettyErrorsTest extends EngineTestSupport {
             int dead = TestServer.deadPort();
             engine.apply(DesiredState.of(
                     Frontend.builder("127.0.0.1:" + taken.getLocalPort()).name("clash").backend("127.0.0.1:" + dead).build(),
-                    frontend("fine", "127.0.0.1:" + dead).build()));
+                    // No probes: the client's own connect is the one that fails, not a probe that
+                    // got there first and left "no healthy backend" for the client.
+                    frontend("fine", "127.0.0.1:" + dead).health(HealthCheck.DEFAULT.withEnabled(false)).build()));
             try (Socket s = connect(engine, "fine")) {
                 awaitTrue(() -> !connectFailures.isEmpty());
             }
