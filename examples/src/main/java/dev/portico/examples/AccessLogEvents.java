@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * {@value #LOGGER} (so it can be silenced or sent elsewhere on its own), in logfmt:
  * <pre>client=192.0.2.7:51234 frontend=web backend=10.0.0.5:443 duration_ms=1234 from_client=512 to_client=2048 end=client_closed</pre>
  * The time is the log line's own (when the connection ended). In the launcher's default logging
- * this logger writes through an {@code AsyncAppender} that drops lines rather than block an I/O
- * thread when its queue is full (see {@link LogConfigurator}).
+ * this logger writes through a bounded queue that drops lines rather than block an I/O
+ * thread when its queue is full (see {@link LineLoggerFactory}).
  */
 final class AccessLogEvents implements ProxyEvents {
 

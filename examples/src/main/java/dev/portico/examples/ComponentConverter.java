@@ -1,17 +1,12 @@
 package dev.portico.examples;
 
-import ch.qos.logback.classic.pattern.ClassicConverter;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-
 /**
- * {@code %component} in the log pattern: a short word for where a message comes from
+ * The component column of a log line: a short word for where a message comes from
  * ({@code router}, {@code engine}, {@code file}, {@code netty}) instead of a class name.
  */
-public final class ComponentConverter extends ClassicConverter {
+final class ComponentConverter {
 
-    @Override
-    public String convert(ILoggingEvent event) {
-        return component(event.getLoggerName());
+    private ComponentConverter() {
     }
 
     static String component(String logger) {

@@ -1,14 +1,13 @@
 package dev.portico.examples;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Sets log levels from {@link LoggingOptions#level()}. The format and the defaults live in
- * {@link LogConfigurator}; this only moves the thresholds. Portico's own loggers ({@code dev.portico.*}
+ * {@link LineLoggerFactory}; this only moves the thresholds. Portico's own loggers ({@code dev.portico.*}
  * and the launcher's {@code portico.*}) and everyone else's (Netty, Jackson) move one step apart,
  * so {@code -v} shows Portico's debug messages without Netty's.
  */
@@ -28,20 +27,19 @@ final class Logging {
     }
 
     /**
-     * Writes out what asynchronous appenders (the access log's) still hold and stops logging; for
-     * the very end of the process, since {@code Runtime.halt} and {@code System.exit} do not wait
-     * for them.
+     * Writes out what the access log's queue still holds; for the very end of the process, since
+     * {@code Runtime.halt} and {@code System.exit} do not wait for its writer thread.
      */
     static void flush() {
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
-            ctx.stop();
+        if (LoggerFactory.getILoggerFactory() instanceof LineLoggerFactory factory) {
+            factory.flush();
         }
     }
 
     /** @param verbosity -1 quiet, 0 normal, 1 {@code -v}, 2 {@code -vv} */
     static void configure(int verbosity) {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
-        if (!(factory instanceof LoggerContext ctx)) {
+        if (!(factory instanceof LineLoggerFactory lines)) {
             return; // Another SLF4J backend is in charge (an embedding application's).
         }
         Level own = switch (verbosity) {
@@ -55,12 +53,12 @@ final class Logging {
             case 1 -> Level.INFO;
             default -> Level.DEBUG;
         };
-        ctx.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(others);
-        ctx.getLogger("dev.portico").setLevel(own);
-        ctx.getLogger("portico").setLevel(own);
+        lines.setLevel(Logger.ROOT_LOGGER_NAME, others);
+        lines.setLevel("dev.portico", own);
+        lines.setLevel("portico", own);
         // fabric8's informer logs every failed list or watch retry at WARN with a stack trace;
         // the Kubernetes source says the same in one line ("cannot reach the Kubernetes API at ...")
         // and once more when it is back. Its stack traces are for -vv.
-        ctx.getLogger(FABRIC8_REFLECTOR).setLevel(verbosity >= 2 ? null : Level.ERROR);
+        lines.setLevel(FABRIC8_REFLECTOR, verbosity >= 2 ? null : Level.ERROR);
     }
 }

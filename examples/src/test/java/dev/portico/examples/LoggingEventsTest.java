@@ -3,10 +3,6 @@ package dev.portico.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.portico.api.ApplyResult;
 import dev.portico.api.ApplyResult.Change;
 import dev.portico.api.ApplyResult.ChangeKind;
@@ -15,11 +11,18 @@ import dev.portico.api.BindAddress;
 import dev.portico.api.CloseReason;
 import dev.portico.api.ConnectionInfo;
 import dev.portico.api.SourceError;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.Charset;
 import java.util.List;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** The operator log's event listener. */
 class LoggingEventsTest {
@@ -33,7 +36,31 @@ class LoggingEventsTest {
 
     @Test
     void controlAndBidiCharactersFromNamesAreEscapedInEveryLine() throws Exception {
-        ListAppender<ILoggingEvent> lines = capture("portico.test-escape", "portico.conn");
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, Charset.defaultCharset()));
+        List<String> lines;
+        try {
+            lines = messages(err::toString, "portico.test-escape", "portico.conn");
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(lines).hasSize(7);
+        for (String m : lines) {
+            assertThat(m).as(m).doesNotContain("\n", "\r", "\u202E", "\u2067", "\u009b");
+        }
+        assertThat(lines.get(0)).startsWith(
+                "frontend web\\u000A12:00:00.000 INFO  router - frontend admin: listening\\u202Etxt.exe\\u009B")
+                .endsWith("backend nas\\u2067.lan:22 added");
+        assertThat(lines.get(2)).isEqualTo("f.yaml:3:9: bad name '\\u202Ex'");
+    }
+
+    /** Logs one of each event at DEBUG and returns the messages of the lines it wrote to stderr. */
+    private static List<String> messages(Supplier<String> stderr, String... loggers) throws Exception {
+        LineLoggerFactory factory = (LineLoggerFactory) LoggerFactory.getILoggerFactory();
+        for (String name : loggers) {
+            factory.setLevel(name, Level.DEBUG);
+        }
         LoggingEvents events = new LoggingEvents(Logging.logger("test-escape"));
         String name = "web\n12:00:00.000 INFO  router - frontend admin: listening\u202Etxt.exe\u009b";
         BindAddress bind = BindAddress.host("127.0.0.1", 0);
@@ -48,25 +75,9 @@ class LoggingEventsTest {
         events.onConnectionClosed(c, 1, 2, 3, CloseReason.CLIENT_CLOSED);
         events.onConnectFailed(name, backend, "refused");
         events.onConnectionRefused(name, c.client(), "denied");
-        assertThat(lines.list).hasSize(7);
-        for (ILoggingEvent e : lines.list) {
-            String m = e.getFormattedMessage();
-            assertThat(m).as(m).doesNotContain("\n", "\r", "\u202E", "\u2067", "\u009b");
-        }
-        assertThat(lines.list.get(0).getFormattedMessage()).startsWith(
-                "frontend web\\u000A12:00:00.000 INFO  router - frontend admin: listening\\u202Etxt.exe\\u009B")
-                .endsWith("backend nas\\u2067.lan:22 added");
-        assertThat(lines.list.get(2).getFormattedMessage()).isEqualTo("f.yaml:3:9: bad name '\\u202Ex'");
-    }
-
-    private static ListAppender<ILoggingEvent> capture(String... loggers) {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        for (String name : loggers) {
-            Logger l = (Logger) LoggerFactory.getLogger(name);
-            l.setLevel(Level.DEBUG);
-            l.addAppender(appender);
-        }
-        return appender;
+        // The line format: time, level, component (test-escape, conn), message.
+        Pattern line = Pattern.compile(
+                "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z (?:TRACE|DEBUG|INFO |WARN |ERROR) (?:test-escape|conn   ) (.*)");
+        return stderr.get().lines().map(line::matcher).filter(Matcher::matches).map(m -> m.group(1)).toList();
     }
 }

@@ -1,0 +1,237 @@
+package dev.portico.examples;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.Charset;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.ILoggerFactory;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
+
+/**
+ * The launcher's logging: one line per message on stderr, UTC timestamps, a short component name.
+ * <pre>2026-11-26T08:40:01.123Z INFO  router  frontend web (:443): listening on 0.0.0.0:443</pre>
+ * Portico's loggers start at INFO, everyone else's at WARN; {@link Logging#configure} moves both
+ * for {@code -v}/{@code -q}. Levels are inherited along the dots of a logger's name, as in logback.
+ * The access log ({@value AccessLogEvents#LOGGER}) is written on I/O threads, so it goes through a
+ * bounded queue and a writer thread: lines are dropped, and counted, rather than block an I/O
+ * thread when stderr cannot keep up. The other loggers write at once (they are rare).
+ */
+final class LineLoggerFactory implements ILoggerFactory {
+
+    /** Access-log lines that may wait for stderr before new ones are dropped. */
+    static final int ACCESS_QUEUE = 4096;
+
+    private static final String ROOT = "";
+
+    private final ConcurrentMap<String, LineLogger> loggers = new ConcurrentHashMap<>();
+    /** Levels set by name, {@link #ROOT} for the root; guarded by {@code this}. */
+    private final Map<String, Level> levels = new HashMap<>();
+    private final Object writeLock = new Object();
+    private final ArrayBlockingQueue<String> accessQueue = new ArrayBlockingQueue<>(ACCESS_QUEUE);
+    private final AtomicLong accessDropped = new AtomicLong();
+    private Thread accessWriter; // guarded by this; started with the first access line
+    private volatile boolean stopped;
+    /** The timestamp up to the seconds, made once a second; replaced whole, so read without a lock. */
+    private volatile Second second = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String prefix) {
+    }
+
+    LineLoggerFactory() {
+        levels.put(ROOT, Level.WARN);
+        levels.put("dev.portico", Level.INFO);
+        levels.put("portico", Level.INFO);
+    }
+
+    @Override
+    public Logger getLogger(String name) {
+        LineLogger logger = loggers.get(name);
+        if (logger != null) {
+            return logger;
+        }
+        synchronized (this) {
+            return loggers.computeIfAbsent(name, n -> new LineLogger(n, this, threshold(n)));
+        }
+    }
+
+    /** Sets the level of a logger and the ones below it that have none of their own; null inherits. */
+    synchronized void setLevel(String name, Level level) {
+        String key = Logger.ROOT_LOGGER_NAME.equals(name) ? ROOT : name;
+        if (level == null && !key.equals(ROOT)) {
+            levels.remove(key);
+        } else if (level != null) {
+            levels.put(key, level);
+        }
+        for (LineLogger logger : loggers.values()) {
+            logger.threshold = threshold(logger.getName());
+        }
+    }
+
+    /** Access-log lines dropped since the last report of them. */
+    long accessDropped() {
+        return accessDropped.get();
+    }
+
+    private int threshold(String name) {
+        String n = Logger.ROOT_LOGGER_NAME.equals(name) ? ROOT : name;
+        while (true) {
+            Level level = levels.get(n);
+            if (level != null) {
+                return level.toInt();
+            }
+            int dot = n.lastIndexOf('.');
+            n = dot < 0 ? ROOT : n.substring(0, dot);
+        }
+    }
+
+    void write(LineLogger logger, Level level, String message, Throwable throwable) {
+        long now = System.currentTimeMillis();
+        if (logger.access && !stopped) {
+            String line = format(now, level, logger.component, message, throwable);
+            if (!accessQueue.offer(line)) {
+                accessDropped.incrementAndGet();
+            }
+            startAccessWriter();
+            return;
+        }
+        String line = format(now, level, logger.component, message, throwable);
+        synchronized (writeLock) {
+            print(line);
+        }
+    }
+
+    /**
+     * Writes out what the access-log queue still holds and writes later lines at once; for the very
+     * end of the process, since {@code Runtime.halt} and {@code System.exit} do not wait for the
+     * writer thread.
+     */
+    void flush() {
+        stopped = true;
+        Thread writer;
+        synchronized (this) {
+            writer = accessWriter;
+        }
+        if (writer != null) {
+            writer.interrupt();
+            try {
+                writer.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<String> rest = new ArrayList<>();
+        accessQueue.drainTo(rest);
+        synchronized (writeLock) {
+            rest.forEach(this::print);
+            reportDropped();
+        }
+    }
+
+    private void startAccessWriter() {
+        if (accessWriter != null) { // racy read: at worst one more trip through the lock
+            return;
+        }
+        synchronized (this) {
+            if (accessWriter == null && !stopped) {
+                accessWriter = new Thread(this::drainAccessLog, "portico-access-log");
+                accessWriter.setDaemon(true);
+                accessWriter.start();
+            }
+        }
+    }
+
+    private void drainAccessLog() {
+        try {
+            while (!stopped) {
+                String line = accessQueue.take();
+                synchronized (writeLock) {
+                    print(line);
+                    if (accessQueue.isEmpty()) {
+                        reportDropped();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            // flush() stops this thread and writes what is left itself.
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void reportDropped() {
+        long dropped = accessDropped.getAndSet(0);
+        if (dropped > 0) {
+            print(format(System.currentTimeMillis(), Level.WARN, "access",
+                    dropped + " access-log lines dropped: stderr did not keep up", null));
+        }
+    }
+
+    private void print(String line) {
+        // System.err at every line, as logback's console appender did, and in the JVM's default
+        // charset, as its encoder did.
+        byte[] bytes = line.getBytes(Charset.defaultCharset());
+        System.err.write(bytes, 0, bytes.length);
+        System.err.flush();
+    }
+
+    /** {@code %d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %-7component %msg%n} and the stack trace. */
+    private String format(long millis, Level level, String component, String message, Throwable throwable) {
+        StringBuilder b = new StringBuilder(80 + (message == null ? 4 : message.length()));
+        b.append(secondPrefix(Math.floorDiv(millis, 1000)));
+        int ms = (int) Math.floorMod(millis, 1000);
+        b.append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10));
+        b.append("Z ");
+        pad(b, level.name(), 5);
+        b.append(' ');
+        pad(b, component, 7);
+        b.append(' ').append(message).append(System.lineSeparator());
+        if (throwable != null) {
+            StringWriter trace = new StringWriter();
+            throwable.printStackTrace(new PrintWriter(trace));
+            b.append(trace);
+        }
+        return b.toString();
+    }
+
+    private String secondPrefix(long epochSecond) {
+        Second cached = second;
+        if (cached.epochSecond() == epochSecond) {
+            return cached.prefix();
+        }
+        LocalDateTime t = LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC);
+        StringBuilder b = new StringBuilder(20);
+        int year = t.getYear();
+        if (year < 1000) {
+            b.append("000", 0, year < 10 ? 3 : year < 100 ? 2 : 1);
+        }
+        b.append(year).append('-');
+        two(b, t.getMonthValue()).append('-');
+        two(b, t.getDayOfMonth()).append('T');
+        two(b, t.getHour()).append(':');
+        two(b, t.getMinute()).append(':');
+        two(b, t.getSecond()).append('.');
+        String prefix = b.toString();
+        second = new Second(epochSecond, prefix);
+        return prefix;
+    }
+
+    private static StringBuilder two(StringBuilder b, int value) {
+        return b.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
+    }
+
+    private static void pad(StringBuilder b, String s, int width) {
+        b.append(s);
+        for (int i = s.length(); i < width; i++) {
+            b.append(' ');
+        }
+    }
+}
