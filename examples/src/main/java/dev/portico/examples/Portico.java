@@ -50,9 +50,23 @@ public final class Portico implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        chooseLogBackend();
         int status = commandLine().execute(args);
         Logging.flush();
         System.exit(status);
+    }
+
+    /**
+     * The launcher's own small log backend ({@link LogProvider}), unless the operator brings a
+     * logback configuration ({@code -Dlogback.configurationFile}): then logback, which the jar
+     * carries for that and loads only then. SLF4J reads {@code slf4j.provider} at its first use,
+     * which is after this; with it set, SLF4J does not warn about two providers on the class path.
+     */
+    static void chooseLogBackend() {
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", System.getProperty("logback.configurationFile") != null
+                    ? "ch.qos.logback.classic.spi.LogbackServiceProvider" : LogProvider.class.getName());
+        }
     }
 
     /** The configured command line, for {@link #main} and for tests that parse in-process. */

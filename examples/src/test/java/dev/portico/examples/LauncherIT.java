@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +68,36 @@ class LauncherIT {
         Launchers.Launched p = launchers.portico("router", "-c", "x.yaml", "--transport", "carrier-pigeon");
         assertThat(p.exitCode(EXIT)).isEqualTo(2);
         assertThat(p.stderr()).contains("--transport", "carrier-pigeon", "nio");
+    }
+
+    @Test
+    void aLogbackConfigurationOfTheOperatorsTakesOverTheLogAndCanSendTheAccessLogToAFile() throws Exception {
+        Path access = dir.resolve("access.log");
+        Path config = dir.resolve("logback.xml");
+        Files.writeString(config, """
+                <configuration>
+                  <appender name="file" class="ch.qos.logback.core.FileAppender">
+                    <file>%s</file>
+                    <encoder><pattern>ACCESS %%msg%%n</pattern></encoder>
+                  </appender>
+                  <logger name="portico.access" level="INFO" additivity="false">
+                    <appender-ref ref="file"/>
+                  </logger>
+                  <root level="WARN"/>
+                </configuration>
+                """.formatted(access));
+        int port = Net.freePort();
+        Launchers.Launched demo = launchers.porticoWithJvmFlags(
+                List.of("-Dlogback.configurationFile=" + config), "demo", "--port", String.valueOf(port));
+        await().atMost(EXIT).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
+        try (Net.Conn c = Net.Conn.open(port)) {
+            assertThat(c.roundTrip("through logback")).isEqualTo("through logback");
+        }
+        await().atMost(EXIT).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.exists(access) && Files.readString(access).contains("ACCESS client=127.0.0.1"));
+        assertThat(demo.terminate(EXIT)).isZero();
+        // The operator's configuration replaced the built-in format, and SLF4J saw no clash of providers.
+        assertThat(demo.stderr()).doesNotContain("Class path contains multiple SLF4J providers");
     }
 
     @Test

@@ -40,6 +40,15 @@ final class Launchers implements AfterEachCallback, TestWatcher {
         return start(cmd, env);
     }
 
+    /** {@code java JVM_FLAGS -jar portico.jar ARGS}. */
+    Launched porticoWithJvmFlags(List<String> jvmFlags, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(JAVA.toString()));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return start(cmd, Map.of());
+    }
+
     /** {@code java -cp portico.jar MAIN ARGS}. */
     Launched main(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>(List.of(JAVA.toString(), "-cp", JAR.toString(), mainClass));
