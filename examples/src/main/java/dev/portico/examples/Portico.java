@@ -63,6 +63,10 @@ public final class Portico implements Callable<Integer> {
      * which is after this; with it set, SLF4J does not warn about two providers on the class path.
      */
     static void chooseLogBackend() {
+        if (System.getProperty("slf4j.internal.verbosity") == null) {
+            // Else SLF4J says at every start which provider slf4j.provider named.
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
         if (System.getProperty("slf4j.provider") == null) {
             System.setProperty("slf4j.provider", System.getProperty("logback.configurationFile") != null
                     ? "ch.qos.logback.classic.spi.LogbackServiceProvider" : LogProvider.class.getName());
