@@ -15,9 +15,7 @@ import dev.portico.api.LogSafe;
 import dev.portico.api.Protocol;
 import dev.portico.api.UnresolvableBindException;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -171,21 +169,12 @@ final class FrontendRuntime {
         } catch (UnresolvableBindException e) {
             return failed(e.getMessage());
         }
-        List<Channel> opened = new ArrayList<>();
-        InetSocketAddress target = addr;
-        for (EventLoopGroup loops : engine.acceptorGroups()) {
-            ChannelFuture f = udp != null ? udp.bind(loops, target) : engine.serverBootstrap(this, loops).bind(target);
-            if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
-                String why = f.isDone() ? NettyErrors.describeBind(f.cause(), addr, engine.recheckInterval())
-                        : "timed out";
-                f.channel().close();
-                opened.forEach(Channel::close);
-                return failed("bind to " + addr + " failed: " + why);
-            }
-            opened.add(f.channel());
-            // Port 0: every further socket joins the port the first one got.
-            target = new InetSocketAddress(addr.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
+        ListenerSockets.Bound sockets = ListenerSockets.open(engine, addr,
+                (loops, target) -> udp != null ? udp.bind(loops, target) : engine.serverBootstrap(this, loops).bind(target));
+        if (sockets.failure() != null) {
+            return failed(sockets.failure());
         }
+        List<Channel> opened = sockets.channels();
         List<Channel> old = servers;
         servers = List.copyOf(opened);
         bound = (InetSocketAddress) opened.get(0).localAddress();

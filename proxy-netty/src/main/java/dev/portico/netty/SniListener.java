@@ -5,10 +5,7 @@ import dev.portico.api.EngineStatus;
 import dev.portico.api.LogSafe;
 import dev.portico.api.UnresolvableBindException;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -95,20 +92,12 @@ final class SniListener {
         } catch (UnresolvableBindException e) {
             return failed(e.getMessage());
         }
-        List<Channel> opened = new ArrayList<>();
-        InetSocketAddress target = addr;
-        for (EventLoopGroup loops : engine.acceptorGroups()) {
-            ChannelFuture f = engine.serverBootstrap(loops, acceptErrors,
-                    ch -> ch.pipeline().addLast(new SniRouter(this))).bind(target);
-            if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
-                String why = f.isDone() ? NettyErrors.describe(f.cause()) : "timed out";
-                f.channel().close();
-                opened.forEach(Channel::close);
-                return failed("bind to " + addr + " failed: " + why);
-            }
-            opened.add(f.channel());
-            target = new InetSocketAddress(addr.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
+        ListenerSockets.Bound sockets = ListenerSockets.open(engine, addr, (loops, target) -> engine.serverBootstrap(
+                loops, acceptErrors, ch -> ch.pipeline().addLast(new SniRouter(this))).bind(target));
+        if (sockets.failure() != null) {
+            return failed(sockets.failure());
         }
+        List<Channel> opened = sockets.channels();
         List<Channel> old = servers;
         servers = List.copyOf(opened);
         bound = (InetSocketAddress) opened.get(0).localAddress();
