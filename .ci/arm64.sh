@@ -24,19 +24,9 @@ added_arch=false
 demo=""
 ok=false
 
-step_started=$SECONDS
-step() {
-  if [[ -n "${step_name:-}" ]]; then
-    echo "   (${step_name}: $((SECONDS - step_started)) s)"
-  fi
-  step_name="$1"
-  step_started=$SECONDS
-  echo "== arm64: $1"
-}
-fail() {
-  echo "arm64.sh: FAILED: $*" >&2
-  exit 1
-}
+ci_name=arm64
+# shellcheck source=.ci/steps.sh
+source "$(dirname "$0")/steps.sh"
 cleanup() {
   if [[ -n "$demo" ]]; then
     kill "$demo" 2>/dev/null || true

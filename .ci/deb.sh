@@ -20,19 +20,9 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/portico-deb.XXXXXX")"
 pids=()
 ok=false
 
-step_started=$SECONDS
-step() {
-  if [[ -n "${step_name:-}" ]]; then
-    echo "   (${step_name}: $((SECONDS - step_started)) s)"
-  fi
-  step_name="$1"
-  step_started=$SECONDS
-  echo "== deb: $1"
-}
-fail() {
-  echo "deb.sh: FAILED: $*" >&2
-  exit 1
-}
+ci_name=deb
+# shellcheck source=.ci/steps.sh
+source "$(dirname "$0")/steps.sh"
 
 purge() {
   if dpkg-query -W -f='${Status}' portico 2>/dev/null | grep -qv 'not-installed'; then
