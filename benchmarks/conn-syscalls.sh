@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# System calls per proxied connection, by kind: Portico (the start script's flags) against HAProxy
+# (TCP mode, no splice), under `wrk -H "Connection: close"` (one request per TCP connection) to an
+# nginx serving 100 bytes. Counts per connection do not depend on how busy the machine is, which
+# makes this the one per-connection figure that can be compared on a shared box.
+# Usage: [PORTICO_ARGS=--no-access-log] benchmarks/conn-syscalls.sh [seconds]   (needs strace, wrk, nginx, haproxy; root for strace -p)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-5}
+work=$(mktemp -d "${TMPDIR:-/tmp}/conn-syscalls.XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+port_http=28180 port_portico=28181 port_haproxy=28182
+
+wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never listened" >&2; exit 1; }
+
+# The router watches its configuration directory: nothing else may write there during a run.
+mkdir -p "$work/www" "$work/cfg" "$work/out"; head -c 100 /dev/zero | tr '\0' x >"$work/www/100b"; chmod -R a+rX "$work"
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.err warn;
+events { worker_connections 4096; }
+http { access_log off; server { listen 127.0.0.1:$port_http backlog=4096; root $work/www; } }
+CONF
+nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' & pids+=($!)
+cat >"$work/haproxy.cfg" <<CONF
+global
+  maxconn 4000
+  nbthread 2
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+listen bench
+  bind 127.0.0.1:$port_haproxy
+  server backend 127.0.0.1:$port_http
+CONF
+haproxy -db -f "$work/haproxy.cfg" & pids+=($!)
+cat >"$work/cfg/portico.yaml" <<CONF
+apiVersion: v1
+frontends:
+  - bind: 127.0.0.1:$port_portico
+    backends:
+      - address: 127.0.0.1:$port_http
+    healthInterval: 5
+    timeout: 30s
+CONF
+PORTICO_CACHE_DIR=$work/cache examples/src/main/dist/portico router -c "$work/cfg/portico.yaml" ${PORTICO_ARGS:-} 2>"$work/out/portico.log" & pids+=($!)
+wait_port $port_http; wait_port $port_haproxy; wait_port $port_portico
+portico_pid=$(pgrep -f "portico.jar router -c $work/cfg/portico.yaml" | head -1)
+haproxy_pid=$(pgrep -f "haproxy -db -f $work/haproxy.cfg" | head -1)
+
+measure() {  # NAME PID PORT
+  local name=$1 pid=$2 port=$3
+  wrk -t1 -c8 -d3s -H "Connection: close" "http://127.0.0.1:$port/100b" >/dev/null   # warm-up (JIT)
+  strace -f -c -o "$work/out/$name.strace" -p "$pid" & local st=$!
+  sleep 1   # strace attaches to every thread before the load starts
+  local out; out=$(wrk -t1 -c8 -d"${secs}s" -H "Connection: close" "http://127.0.0.1:$port/100b")
+  kill -INT "$st"; wait "$st" || true
+  local reqs; reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+  echo "$name $reqs"
+  python3 - "$work/out/$name.strace" "$reqs" "$name" <<'PY'
+import sys
+path, reqs, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = []
+for line in open(path):
+    f = line.split()
+    if len(f) >= 5 and f[0][0].isdigit() and f[-1] not in ("total",):
+        calls = int(f[3]); errors = int(f[4]) if len(f) == 6 else 0
+        rows.append((f[-1], calls, errors))
+total = sum(c for _, c, _ in rows)
+print(f"## {name}: {reqs} connections, {total / reqs:.1f} system calls per connection")
+for sc, c, e in sorted(rows, key=lambda r: -r[1]):
+    if c / reqs >= 0.05:
+        print(f"{sc}\t{c / reqs:.2f}" + (f"\t({e / reqs:.2f} failed)" if e else ""))
+PY
+}
+measure portico "$portico_pid" $port_portico
+measure haproxy "$haproxy_pid" $port_haproxy
