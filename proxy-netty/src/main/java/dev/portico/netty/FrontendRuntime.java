@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 final class FrontendRuntime {
     private static final Logger log = LoggerFactory.getLogger(FrontendRuntime.class);
 
-    private final NettyForwardingEngine engine;
+    private final EngineContext ctx;
     private volatile Frontend config;
     private volatile Balancer balancer;
     // Keyed by host:port; replaced, never mutated, so readers see a consistent map.
@@ -69,19 +69,19 @@ final class FrontendRuntime {
     /** How long a backend found to loop stays down at least (a probe to a loop succeeds). */
     static final Duration LOOP_HOLD = Duration.ofSeconds(30);
 
-    FrontendRuntime(NettyForwardingEngine engine, Frontend config) {
-        this.engine = engine;
+    FrontendRuntime(EngineContext ctx, Frontend config) {
+        this.ctx = ctx;
         this.config = config;
         this.balancer = config.balance().newBalancer();
-        this.access = AccessRules.of(config, engine.defaultAllow(), engine.defaultDeny());
+        this.access = AccessRules.of(config, ctx.defaultAllow(), ctx.defaultDeny());
         this.affinity = newAffinity(config.affinity());
-        this.health = new HealthChecker(this, engine.group().next());
+        this.health = new HealthChecker(this, ctx.group().next());
         this.udp = config.protocol() == Protocol.UDP ? new UdpFrontendRuntime(this) : null;
         setBackends(config.backends(), true);
     }
 
-    NettyForwardingEngine engine() {
-        return engine;
+    EngineContext context() {
+        return ctx;
     }
 
     Frontend config() {
@@ -169,8 +169,9 @@ final class FrontendRuntime {
         } catch (UnresolvableBindException e) {
             return failed(e.getMessage());
         }
-        ListenerSockets.Bound sockets = ListenerSockets.open(engine, addr,
-                (loops, target) -> udp != null ? udp.bind(loops, target) : engine.serverBootstrap(this, loops).bind(target));
+        ListenerSockets.Bound sockets = ListenerSockets.open(ctx, addr,
+                (loops, target) -> udp != null ? udp.bind(loops, target) : ctx.serverBootstrap(loops, acceptErrors,
+                        ch -> ch.pipeline().addLast(new RelayHandler(new Relay(this, ch), true))).bind(target));
         if (sockets.failure() != null) {
             return failed(sockets.failure());
         }
@@ -192,7 +193,7 @@ final class FrontendRuntime {
             // Reported through the event; the application decides how loud to be.
             log.debug("frontend {}: cannot listen on {}: {}", logName(), LogSafe.escape(String.valueOf(config.bind())),
                     LogSafe.escape(reason));
-            engine.events().onListenerFailed(name(), config.bind(), reason);
+            ctx.events().onListenerFailed(name(), config.bind(), reason);
         }
         return reason;
     }
@@ -243,7 +244,7 @@ final class FrontendRuntime {
         if (prev.balance() != next.balance()) {
             balancer = next.balance().newBalancer();
         }
-        access = AccessRules.of(next, engine.defaultAllow(), engine.defaultDeny());
+        access = AccessRules.of(next, ctx.defaultAllow(), ctx.defaultDeny());
         if (!prev.affinity().equals(next.affinity())) {
             affinity = newAffinity(next.affinity());
         }
@@ -326,7 +327,7 @@ final class FrontendRuntime {
 
     /** The handler of an outgoing connection to {@code b}, marked if it may reach this machine. */
     ChannelHandler outgoing(ChannelHandler h, BackendState b, Channel client) {
-        return engine.loopGuard().wrap(h, this, b, client);
+        return ctx.loopGuard().wrap(h, this, b, client);
     }
 
     /**
@@ -361,7 +362,7 @@ final class FrontendRuntime {
     }
 
     void connectFailed(BackendState b, String reason) {
-        engine.events().onConnectFailed(name(), b.backend(), reason);
+        ctx.events().onConnectFailed(name(), b.backend(), reason);
         if (b.connectFailed(reason, config.health())) {
             healthChanged(b, "connect failed: " + reason);
             if (!config.health().enabled()) {
@@ -388,7 +389,7 @@ final class FrontendRuntime {
             log.warn("frontend {}: backend {} is down ({})", logName(), LogSafe.escape(b.backend().address()),
                     LogSafe.escape(reason));
         }
-        engine.events().onBackendHealthChanged(name(), b.backend(), up, reason);
+        ctx.events().onBackendHealthChanged(name(), b.backend(), up, reason);
     }
 
     private static Cache<InetAddress, String> newAffinity(
@@ -441,7 +442,7 @@ final class FrontendRuntime {
             active.decrementAndGet();
             return "frontend connection limit of " + max + " reached";
         }
-        String global = engine.acquireGlobal();
+        String global = ctx.connections().acquire();
         if (global != null) {
             active.decrementAndGet();
         }
@@ -459,13 +460,13 @@ final class FrontendRuntime {
 
     void refused(Relay r, String why) {
         log.debug("frontend {}: refused {}: {}", logName(), r.clientAddress(), LogSafe.escape(why));
-        engine.events().onConnectionRefused(name(), r.clientAddress(), why);
+        ctx.events().onConnectionRefused(name(), r.clientAddress(), why);
     }
 
     void noBackend(Relay r, boolean noneUsable) {
         log.debug("frontend {}: no backend for {}", logName(), r.clientAddress());
         if (noneUsable) {
-            engine.events().onConnectFailed(name(), null, "no healthy backend");
+            ctx.events().onConnectFailed(name(), null, "no healthy backend");
         }
     }
 
@@ -478,10 +479,10 @@ final class FrontendRuntime {
         relays.remove(r);
         if (r.admitted()) {
             active.decrementAndGet();
-            engine.releaseGlobal();
+            ctx.connections().release();
         }
-        engine.events().onConnectionClosed(r.info(), r.fromClient(), r.toClient(), durationMillis, reason);
-        engine.relayClosed();
+        ctx.events().onConnectionClosed(r.info(), r.fromClient(), r.toClient(), durationMillis, reason);
+        ctx.connections().connectionEnded();
     }
 
     /** A UDP flow was admitted by {@link #acquire()} and opened. */
@@ -491,9 +492,9 @@ final class FrontendRuntime {
 
     void flowClosed(ConnectionInfo info, long fromClient, long toClient, long durationMillis, CloseReason reason) {
         active.decrementAndGet();
-        engine.releaseGlobal();
-        engine.events().onConnectionClosed(info, fromClient, toClient, durationMillis, reason);
-        engine.relayClosed();
+        ctx.connections().release();
+        ctx.events().onConnectionClosed(info, fromClient, toClient, durationMillis, reason);
+        ctx.connections().connectionEnded();
     }
 
     /** Stops accepting and probing; open connections go on until they end. Control thread. */

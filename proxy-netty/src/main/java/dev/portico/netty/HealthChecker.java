@@ -73,8 +73,8 @@ final class HealthChecker {
         HealthCheck hc = frontend.config().health();
         Bootstrap boot = new Bootstrap()
                 .group(loop)
-                .channel(frontend.engine().transport().socketChannelClass())
-                .resolver(frontend.engine().resolver())
+                .channel(frontend.context().transport().socketChannelClass())
+                .resolver(frontend.context().resolver())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, hc.timeout().toMillis()))
                 .option(ChannelOption.SO_LINGER, 0)
                 .handler(frontend.outgoing(new ChannelInboundHandlerAdapter(), b, null));

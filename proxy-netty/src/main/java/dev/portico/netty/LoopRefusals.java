@@ -26,7 +26,7 @@ final class LoopRefusals {
 
     /** Why the connection is refused as a loop, or {@code null}. An I/O thread of the accept. */
     String check(Channel client, InetSocketAddress remote, InetSocketAddress local) {
-        LoopGuard.Outgoing o = frontend.engine().loopGuard().match(remote, local);
+        LoopGuard.Outgoing o = frontend.context().loopGuard().match(remote, local);
         if (o == null) {
             return null;
         }

@@ -76,7 +76,7 @@ final class Relay {
     Relay(FrontendRuntime frontend, Channel client) {
         this.frontend = frontend;
         this.client = client;
-        this.clientReads = frontend.engine().countingAllocator();
+        this.clientReads = frontend.context().countingAllocator();
         client.config().setRecvByteBufAllocator(clientReads);
     }
 
@@ -227,9 +227,9 @@ final class Relay {
         attempts++;
         target = chosen;
         chosen.active.incrementAndGet();
-        CountingRecvAllocator reads = frontend.engine().countingAllocator();
+        CountingRecvAllocator reads = frontend.context().countingAllocator();
         backendReads = reads;
-        Bootstrap b = frontend.engine().backendBootstrap(client.eventLoop(), cfg)
+        Bootstrap b = frontend.context().backendBootstrap(client.eventLoop(), cfg)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
                 .handler(frontend.outgoing(new RelayHandler(this, false), chosen, client));
         ChannelFuture f = b.connect(chosen.address());
@@ -252,7 +252,7 @@ final class Relay {
             }
             backendReady = true;
             frontend.remember(clientAddress, chosen);
-            frontend.engine().events().onConnectionOpened(info());
+            frontend.context().events().onConnectionOpened(info());
             var pp = frontend.config().sendProxy();
             if (pp != ProxyProtocol.OFF) {
                 ProxyHeaders.send(backend, pp, clientAddress, localAddress);

@@ -38,7 +38,7 @@ final class SniRouter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        long timeout = listener.engine().sniHelloTimeout().toNanos();
+        long timeout = listener.context().sniHelloTimeout().toNanos();
         timer = ctx.executor().schedule(() -> refuse(ctx, "no complete ClientHello within "
                 + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms", null), timeout, TimeUnit.NANOSECONDS);
         ctx.read();

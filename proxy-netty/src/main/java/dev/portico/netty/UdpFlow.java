@@ -53,8 +53,8 @@ final class UdpFlow {
         target.active.incrementAndGet();
         frontend.flowOpened();
         Channel server = listener.channel();
-        ChannelFuture f = UdpFrontendRuntime.datagramBootstrap(frontend.engine(), server.eventLoop())
-                .resolver(frontend.engine().resolver())
+        ChannelFuture f = UdpFrontendRuntime.datagramBootstrap(frontend.context(), server.eventLoop())
+                .resolver(frontend.context().resolver())
                 .handler(new FromBackend())
                 .connect(target.address());
         backend = f.channel();
@@ -87,7 +87,7 @@ final class UdpFlow {
         connected = true;
         frontend.remember(client, target);
         info = new ConnectionInfo(frontend.name(), client, target.backend(), openedAt);
-        frontend.engine().events().onConnectionOpened(info);
+        frontend.context().events().onConnectionOpened(info);
         if (early != null) {
             ByteBuf b;
             while ((b = early.poll()) != null) {
