@@ -125,7 +125,7 @@ final class Relay {
             checkAccessAndStart();
             return;
         }
-        if (!frontend.trustedProxy(clientAddress)) {
+        if (!frontend.admission().trustedProxy(clientAddress)) {
             refuse(CloseReason.DENIED, "not a trusted PROXY protocol sender");
             return;
         }
@@ -171,7 +171,7 @@ final class Relay {
         if (closed) {
             return;
         }
-        frontend.refused(this, why);
+        frontend.refused(clientAddress, why);
         close(reason);
     }
 
@@ -202,7 +202,7 @@ final class Relay {
             usable = left;
         }
         if (usable.isEmpty() || attempts >= Frontend.MAX_CONNECT_ATTEMPTS) {
-            frontend.noBackend(this, attempts == 0);
+            frontend.pool().noBackend(clientAddress, attempts == 0);
             if (lastConnectReset) {
                 // The last backend accepted, then reset (it may even have sent bytes first): the
                 // client learns of the abort as a reset, not as a clean, empty answer.
@@ -218,7 +218,7 @@ final class Relay {
             Balancer balancer = frontend.balancer();
             int i = balancer.pick(usable, clientAddress);
             if (i < 0) {
-                frontend.noBackend(this, attempts == 0);
+                frontend.pool().noBackend(clientAddress, attempts == 0);
                 close(CloseReason.NO_BACKEND);
                 return;
             }
@@ -231,7 +231,7 @@ final class Relay {
         backendReads = reads;
         Bootstrap b = frontend.context().backendBootstrap(client.eventLoop(), cfg)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
-                .handler(frontend.outgoing(new RelayHandler(this, false), chosen, client));
+                .handler(frontend.pool().outgoing(new RelayHandler(this, false), chosen, client));
         ChannelFuture f = b.connect(chosen.address());
         backend = f.channel();
         BackendState picked = chosen;
@@ -420,6 +420,11 @@ final class Relay {
             early = null;
         }
         frontend.relayClosed(this, reason, System.currentTimeMillis() - openedAt);
+    }
+
+    /** Ends the connection from another thread (engine shutdown), on its own event loop. */
+    void cut() {
+        client.eventLoop().execute(() -> close(CloseReason.SHUTDOWN));
     }
 
     boolean isClosed() {
