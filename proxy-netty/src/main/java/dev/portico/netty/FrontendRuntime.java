@@ -9,8 +9,10 @@ import dev.portico.api.EngineStatus;
 import dev.portico.api.Frontend;
 import dev.portico.api.LogSafe;
 import dev.portico.api.Protocol;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +51,7 @@ final class FrontendRuntime {
         this.udp = config.protocol() == Protocol.UDP ? new UdpFrontendRuntime(this) : null;
         this.listener = new FrontendListener(ctx, this::config, (loops, target) -> udp != null
                 ? udp.bind(loops, target)
-                : ctx.serverBootstrap(loops, acceptErrors,
-                        ch -> ch.pipeline().addLast(new RelayHandler(new Relay(this, ch), true))).bind(target));
+                : ctx.serverBootstrap(loops, acceptErrors, this::accept).bind(target));
         this.loops = new LoopRefusals(ctx.loopGuard(), pool, this::bindLabel);
     }
 
@@ -137,6 +138,26 @@ final class FrontendRuntime {
                 + (f.health().enabled() ? "every " + f.health().interval().toMillis() + " ms" : "off");
     }
 
+    /** Sets up a channel this frontend's own listener accepted: the admission first, then the relay. */
+    private void accept(Channel ch) {
+        Relay relay = new Relay(this, ch);
+        ch.pipeline().addLast(new AdmissionHandler(this, relay), new RelayHandler(relay, true));
+    }
+
+    /**
+     * Takes over a connection a shared listener has routed here by the server name in its
+     * ClientHello: {@code router} makes way for the relay, whose admission runs at once (the
+     * channel is already active), and the hello bytes go to the backend first.
+     */
+    void acceptRouted(ChannelPipeline pipeline, ChannelHandler router, String serverName, ByteBuf hello) {
+        Relay relay = new Relay(this, pipeline.channel());
+        AdmissionHandler admission = new AdmissionHandler(this, relay);
+        pipeline.replace(router, null, new RelayHandler(relay, true));
+        pipeline.addFirst(admission);
+        relay.routed(serverName, hello);
+        admission.admit(pipeline.context(admission));
+    }
+
     /**
      * Why an accepted connection is refused as a loop (it comes from one of this router's own
      * backend connections or probes that already passed through this frontend), or {@code null}.
@@ -199,9 +220,9 @@ final class FrontendRuntime {
         total.increment();
     }
 
-    void relayClosed(Relay r, CloseReason reason, long durationMillis) {
+    void relayClosed(Relay r, CloseReason reason, long durationMillis, boolean counted) {
         relays.remove(r);
-        if (r.admitted()) {
+        if (counted) {
             admission.release();
         }
         ctx.events().onConnectionClosed(r.info(), r.fromClient(), r.toClient(), durationMillis, reason);

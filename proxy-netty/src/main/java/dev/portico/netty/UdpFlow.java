@@ -50,7 +50,7 @@ final class UdpFlow {
     }
 
     void open() {
-        target.active.incrementAndGet();
+        target.connectionOpened();
         frontend.flowOpened();
         Channel server = listener.channel();
         ChannelFuture f = UdpFrontendRuntime.datagramBootstrap(frontend.context(), server.eventLoop())
@@ -161,7 +161,7 @@ final class UdpFlow {
             early = null;
         }
         listener.removed(this);
-        target.active.decrementAndGet();
+        target.connectionClosed();
         ConnectionInfo i = info != null ? info : new ConnectionInfo(frontend.name(), client, null, openedAt);
         long millis = System.currentTimeMillis() - openedAt;
         // The flow's descriptor counts until its socket is really closed (io_uring closes later),
