@@ -85,7 +85,10 @@ final class BackendPool {
         return backends.values();
     }
 
-    /** Applies a new configuration of the same frontend; returns the backends added, changed, removed. Control thread. */
+    /**
+     * Applies a new configuration of the same frontend; returns the backends added, changed and
+     * removed. Control thread.
+     */
     List<Change> update(Frontend next) {
         Frontend prev = config;
         config = next;

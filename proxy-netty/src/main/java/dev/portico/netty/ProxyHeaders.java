@@ -11,7 +11,10 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/** PROXY protocol on both sides of a relay: Netty's encoder out, {@link ProxyHeaderDecoder} in (put there by the {@link AdmissionHandler}). */
+/**
+ * PROXY protocol on both sides of a relay: Netty's encoder out, {@link ProxyHeaderDecoder} in (put
+ * in front by the {@link AdmissionHandler}).
+ */
 final class ProxyHeaders {
     private ProxyHeaders() {
     }
