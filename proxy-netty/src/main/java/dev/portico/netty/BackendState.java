@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class BackendState implements Balancer.Candidate {
     private volatile Backend backend;
     private final InetSocketAddress literalAddress;
-    final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
     private volatile boolean healthy;
     private volatile String lastError;
     // Guarded by this.
@@ -61,6 +61,16 @@ final class BackendState implements Balancer.Candidate {
     @Override
     public int activeConnections() {
         return active.get();
+    }
+
+    /** A connection to this backend is being opened (it counts from the connect attempt on). */
+    void connectionOpened() {
+        active.incrementAndGet();
+    }
+
+    /** A connection counted by {@link #connectionOpened()} failed or ended. */
+    void connectionClosed() {
+        active.decrementAndGet();
     }
 
     InetSocketAddress address() {

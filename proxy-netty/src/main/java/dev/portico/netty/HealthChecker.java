@@ -18,20 +18,22 @@ import java.util.concurrent.TimeUnit;
  * so probes leave no TIME_WAIT behind. All methods run on {@link #loop}.
  */
 final class HealthChecker {
-    private final FrontendRuntime frontend;
-    final EventLoop loop;
+    private final BackendPool pool;
+    private final EngineContext ctx;
+    private final EventLoop loop;
     private final Map<BackendState, ScheduledFuture<?>> timers = new HashMap<>();
     private boolean stopped;
 
-    HealthChecker(FrontendRuntime frontend, EventLoop loop) {
-        this.frontend = frontend;
+    HealthChecker(BackendPool pool, EngineContext ctx, EventLoop loop) {
+        this.pool = pool;
+        this.ctx = ctx;
         this.loop = loop;
     }
 
     /** Starts probing {@code b}: at once when {@code now}, else after a random part of the interval. */
     void add(BackendState b, boolean now) {
         loop.execute(() -> {
-            HealthCheck hc = frontend.config().health();
+            HealthCheck hc = pool.health();
             if (stopped || !hc.enabled() || timers.containsKey(b)) {
                 return;
             }
@@ -70,20 +72,20 @@ final class HealthChecker {
     }
 
     private void probe(BackendState b) {
-        HealthCheck hc = frontend.config().health();
+        HealthCheck hc = pool.health();
         Bootstrap boot = new Bootstrap()
                 .group(loop)
-                .channel(frontend.engine().transport().socketChannelClass())
-                .resolver(frontend.engine().resolver())
+                .channel(ctx.transport().socketChannelClass())
+                .resolver(ctx.resolver())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, hc.timeout().toMillis()))
                 .option(ChannelOption.SO_LINGER, 0)
-                .handler(frontend.outgoing(new ChannelInboundHandlerAdapter(), b, null));
+                .handler(pool.outgoing(new ChannelInboundHandlerAdapter(), b, null));
         boot.connect(b.address()).addListener(f -> {
             if (f.isSuccess()) {
                 ((ChannelFuture) f).channel().close();
             }
             if (!stopped && timers.containsKey(b)) {
-                frontend.probeResult(b, f.isSuccess(), f.isSuccess() ? null : NettyErrors.describe(f.cause()));
+                pool.probeResult(b, f.isSuccess(), f.isSuccess() ? null : NettyErrors.describe(f.cause()));
             }
         });
     }

@@ -25,14 +25,14 @@ final class ListenerSockets {
      * Binds {@code addr} once per acceptor group with {@code bind}; on any failure closes what it
      * opened. Blocks the calling (control) thread for at most 10 s per socket.
      */
-    static Bound open(NettyForwardingEngine engine, InetSocketAddress addr,
+    static Bound open(EngineContext ctx, InetSocketAddress addr,
                       BiFunction<EventLoopGroup, InetSocketAddress, ChannelFuture> bind) {
         List<Channel> opened = new ArrayList<>();
         InetSocketAddress target = addr;
-        for (EventLoopGroup loops : engine.acceptorGroups()) {
+        for (EventLoopGroup loops : ctx.acceptorGroups()) {
             ChannelFuture f = bind.apply(loops, target);
             if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
-                String why = f.isDone() ? NettyErrors.describeBind(f.cause(), addr, engine.recheckInterval())
+                String why = f.isDone() ? NettyErrors.describeBind(f.cause(), addr, ctx.recheckInterval())
                         : "timed out";
                 f.channel().close();
                 opened.forEach(Channel::close);

@@ -43,23 +43,26 @@ final class LoopGuard {
      */
     static final long LINGER_MILLIS = 5_000;
 
-    /** The frontends a connection accepted from one of our own passed through, this one last. */
-    static final AttributeKey<List<FrontendRuntime>> CHAIN = AttributeKey.valueOf("portico.loop.chain");
+    /**
+     * The frontends (each by its backend pool) a connection accepted from one of our own passed
+     * through, this one last.
+     */
+    static final AttributeKey<List<BackendPool>> CHAIN = AttributeKey.valueOf("portico.loop.chain");
 
     /**
      * An outgoing connection to this machine: who opened it, to where, and the frontends it went
-     * through ({@code frontend} last).
+     * through ({@code pool} last).
      */
-    record Outgoing(FrontendRuntime frontend, BackendState backend, InetSocketAddress destination,
-                    List<FrontendRuntime> chain) {
+    record Outgoing(BackendPool pool, BackendState backend, InetSocketAddress destination,
+                    List<BackendPool> chain) {
         /** Whether arriving at {@code at} closes a cycle. */
-        boolean loopsAt(FrontendRuntime at) {
+        boolean loopsAt(BackendPool at) {
             return chain.contains(at);
         }
 
         /** The chain of a connection accepted at {@code at}. */
-        List<FrontendRuntime> through(FrontendRuntime at) {
-            List<FrontendRuntime> next = new ArrayList<>(chain.size() + 1);
+        List<BackendPool> through(BackendPool at) {
+            List<BackendPool> next = new ArrayList<>(chain.size() + 1);
             next.addAll(chain);
             next.add(at);
             return List.copyOf(next);
@@ -104,13 +107,13 @@ final class LoopGuard {
      *
      * @param client the client channel the connection forwards, {@code null} for a probe
      */
-    ChannelHandler wrap(ChannelHandler h, FrontendRuntime frontend, BackendState backend, Channel client) {
+    ChannelHandler wrap(ChannelHandler h, BackendPool frontend, BackendState backend, Channel client) {
         InetSocketAddress a = backend.address();
         if (!a.isUnresolved() && !isLocal(a.getAddress())) {
             return h;
         }
-        List<FrontendRuntime> came = client == null || !client.hasAttr(CHAIN) ? null : client.attr(CHAIN).get();
-        List<FrontendRuntime> chain = came == null ? List.of(frontend) : came;
+        List<BackendPool> came = client == null || !client.hasAttr(CHAIN) ? null : client.attr(CHAIN).get();
+        List<BackendPool> chain = came == null ? List.of(frontend) : came;
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -166,7 +169,7 @@ final class LoopGuard {
                 return;
             }
             Channel ch = ctx.channel();
-            Outgoing o = new Outgoing(from.frontend(), from.backend(), dst, from.chain());
+            Outgoing o = new Outgoing(from.pool(), from.backend(), dst, from.chain());
             if (ch.localAddress() instanceof InetSocketAddress bound && bound.getPort() != 0) {
                 track(ch, bound, o);
             } else {

@@ -3,47 +3,34 @@ package dev.portico.netty;
 import dev.portico.api.ApplyResult.Change;
 import dev.portico.api.ApplyResult.ChangeKind;
 import dev.portico.api.ApplyResult;
-import dev.portico.api.Cidr;
 import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.ForwardingEngine;
 import dev.portico.api.Frontend;
 import dev.portico.api.Protocol;
+import dev.portico.api.Cidr;
 import dev.portico.api.ProxyEvents;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,68 +49,47 @@ import org.slf4j.LoggerFactory;
 public final class NettyForwardingEngine implements ForwardingEngine {
     private static final Logger log = LoggerFactory.getLogger(NettyForwardingEngine.class);
 
-    private final Transport transport;
-    private final EventLoopGroup group;
-    private final ProxyEvents events;
-    private final ByteBufAllocator allocator;
-    private final WriteBufferWaterMark waterMark;
-    private final AddressResolverGroup<InetSocketAddress> resolver;
-    private final AdaptiveRecvByteBufAllocator readSizing;
-    private final boolean reusePort;
-    private final List<EventLoopGroup> acceptorGroups;
-    private final List<Cidr> defaultAllow;
-    private final List<Cidr> defaultDeny;
-    private final int maxConnections;
-    private final Duration recheckInterval;
-    private final boolean freebind;
-    private final AtomicInteger globalActive = new AtomicInteger();
-    private final LoopGuard loopGuard = new LoopGuard();
+    private final EngineContext ctx;
     private final ScheduledExecutorService control;
     // Control thread only.
     private final Map<String, FrontendRuntime> running = new LinkedHashMap<>();
     private final List<FrontendRuntime> draining = new ArrayList<>();
     // Control thread only: one listener per bind shared by server name, keyed by the bind as written.
     private final Map<String, SniListener> sniListeners = new LinkedHashMap<>();
-    private final Duration sniHelloTimeout;
     private final ConfigLoops configLoops;
     private volatile boolean closing;
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
     private NettyForwardingEngine(Builder b) {
-        this.transport = b.transport.resolve();
+        Transport transport = b.transport.resolve();
         if (b.freebind && transport == Transport.NIO) {
             throw new IllegalStateException("IP_FREEBIND listeners need the epoll or io_uring transport "
                     + "(nio cannot set it)");
         }
         int threads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
-        this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
-                transport.ioHandlerFactory());
-        this.events = b.events;
-        this.configLoops = new ConfigLoops(loopGuard::isLocal, events);
-        this.allocator = b.allocator;
-        this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
-        this.readSizing = new AdaptiveRecvByteBufAllocator(64, 2048, b.maxReadBuffer);
         boolean native_ = transport == Transport.EPOLL || transport == Transport.IO_URING;
-        this.reusePort = b.reusePort && threads > 1;
         if (b.reusePort && !native_) {
             throw new IllegalStateException("SO_REUSEPORT listeners need the epoll or io_uring transport");
         }
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
+                transport.ioHandlerFactory());
+        boolean reusePort = b.reusePort && threads > 1;
         List<EventLoopGroup> acceptors = new ArrayList<>();
         if (reusePort) {
             group.forEach(loop -> acceptors.add((EventLoop) loop));
         } else {
             acceptors.add(group);
         }
-        this.acceptorGroups = List.copyOf(acceptors);
-        this.defaultAllow = List.copyOf(b.defaultAllow);
-        this.defaultDeny = List.copyOf(b.defaultDeny);
-        this.sniHelloTimeout = b.sniHelloTimeout;
-        this.maxConnections = b.maxConnections >= 0 ? b.maxConnections : DescriptorLimit.defaultMaxConnections();
-        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
-                .datagramChannelType(transport.datagramChannelClass()));
+        int maxConnections = b.maxConnections >= 0 ? b.maxConnections : DescriptorLimit.defaultMaxConnections();
+        LoopGuard loopGuard = new LoopGuard();
+        this.ctx = new EngineContext(transport, group, acceptors,
+                new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                        .datagramChannelType(transport.datagramChannelClass())),
+                b.allocator, new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark),
+                new AdaptiveRecvByteBufAllocator(64, 2048, b.maxReadBuffer), reusePort, b.freebind, b.events,
+                b.defaultAllow, b.defaultDeny, new ConnectionLimit(maxConnections), loopGuard,
+                b.recheckInterval, b.sniHelloTimeout);
+        this.configLoops = new ConfigLoops(loopGuard::isLocal, b.events);
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
-        this.recheckInterval = b.recheckInterval;
-        this.freebind = b.freebind;
         long recheck = b.recheckInterval.toMillis();
         control.scheduleWithFixedDelay(this::recheck, recheck, recheck, TimeUnit.MILLISECONDS);
         log.info("engine started: transport {}, {} I/O threads{}, open files limit {}{}", transport.configName(),
@@ -138,131 +104,16 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     /** The transport in use (never {@link Transport#AUTO}). */
     public Transport transport() {
-        return transport;
-    }
-
-    ByteBufAllocator allocator() {
-        return allocator;
-    }
-
-    EventLoopGroup group() {
-        return group;
-    }
-
-    ProxyEvents events() {
-        return events;
-    }
-
-    AddressResolverGroup<InetSocketAddress> resolver() {
-        return resolver;
+        return ctx.transport();
     }
 
     LoopGuard loopGuard() {
-        return loopGuard;
-    }
-
-    /** How long a connection on a bind shared by server name may take to send its ClientHello. */
-    Duration sniHelloTimeout() {
-        return sniHelloTimeout;
+        return ctx.loopGuard();
     }
 
     /** The engine-wide client connection limit in force, 0 for none. */
     public int maxConnections() {
-        return maxConnections;
-    }
-
-    /** How often a listener that cannot bind is tried again. */
-    Duration recheckInterval() {
-        return recheckInterval;
-    }
-
-    List<Cidr> defaultAllow() {
-        return defaultAllow;
-    }
-
-    List<Cidr> defaultDeny() {
-        return defaultDeny;
-    }
-
-    /** Counts a client against the engine-wide limit; returns why it is refused, or {@code null}. */
-    String acquireGlobal() {
-        int now = globalActive.incrementAndGet();
-        if (maxConnections > 0 && now > maxConnections) {
-            globalActive.decrementAndGet();
-            return "global connection limit of " + maxConnections + " reached";
-        }
-        return null;
-    }
-
-    void releaseGlobal() {
-        globalActive.decrementAndGet();
-    }
-
-    /** A per-channel read allocator that counts the bytes read. */
-    CountingRecvAllocator countingAllocator() {
-        // The adaptive allocator is only configuration; each channel's sizing state lives in the
-        // handle it makes, so one instance serves every channel.
-        return new CountingRecvAllocator(readSizing);
-    }
-
-    // TCP_NODELAY is not set here: Netty turns it on for every socket channel it creates, and
-    // setting it again costs a system call per connection.
-    /**
-     * Where listeners accept: with SO_REUSEPORT one socket per event loop, each accepting onto
-     * its own loop (the kernel spreads connections, no hand-off between threads); else one
-     * socket whose connections are spread over all loops.
-     */
-    List<EventLoopGroup> acceptorGroups() {
-        return acceptorGroups;
-    }
-
-    ServerBootstrap serverBootstrap(FrontendRuntime fe, EventLoopGroup loops) {
-        return serverBootstrap(loops, fe.acceptErrors(),
-                ch -> ch.pipeline().addLast(new RelayHandler(new Relay(fe, ch), true)));
-    }
-
-    /** A listener whose accepted channels {@code init} sets up (a relay, or an SNI router first). */
-    ServerBootstrap serverBootstrap(EventLoopGroup loops, ChannelHandler acceptErrors, Consumer<Channel> init) {
-        ServerBootstrap sb = new ServerBootstrap()
-                .group(loops, loops)
-                .channel(transport.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(acceptErrors)
-                .option(ChannelOption.ALLOCATOR, allocator)
-                .childOption(ChannelOption.ALLOCATOR, allocator)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        init.accept(ch);
-                    }
-                });
-        if (reusePort) {
-            sb.option(transport == Transport.EPOLL ? EpollChannelOption.SO_REUSEPORT
-                    : IoUringChannelOption.SO_REUSEPORT, true);
-        }
-        if (freebind) {
-            sb.option(transport == Transport.EPOLL ? EpollChannelOption.IP_FREEBIND
-                    : IoUringChannelOption.IP_FREEBIND, true);
-        }
-        return sb;
-    }
-
-    Bootstrap backendBootstrap(EventLoop loop, Frontend cfg) {
-        Bootstrap b = new Bootstrap()
-                .group(loop)
-                .channel(transport.socketChannelClass())
-                .resolver(resolver)
-                .option(ChannelOption.ALLOCATOR, allocator)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
-        return b;
+        return ctx.connections().max();
     }
 
     private <T> T onControl(Callable<T> task) {
@@ -310,7 +161,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         for (Frontend f : desired.frontends()) {
             wanted.put(key(f), f);
         }
-        loopGuard.refresh();
+        ctx.loopGuard().refresh();
         wanted = configLoops.filter(wanted, running, failures);
         for (var it = running.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
@@ -325,7 +176,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                         rt.hasConnections() ? "draining open connections" : "no open connections"));
             }
         }
-        List<SniListener> fresh = SniBinds.prepare(this, wanted.values(), running, sniListeners, changes);
+        List<SniListener> fresh = SniBinds.prepare(ctx, wanted.values(), running, sniListeners, changes);
         for (SniListener l : fresh) {
             SniBinds.afterHandOver(l::bind);
         }
@@ -342,7 +193,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 }
                 continue;
             }
-            rt = new FrontendRuntime(this, f);
+            rt = new FrontendRuntime(ctx, f);
             running.put(key(f), rt);
             String err;
             if (member) {
@@ -365,7 +216,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     private void recheck() {
         try {
-            loopGuard.refresh();
+            ctx.loopGuard().refresh();
             for (SniListener l : sniListeners.values()) {
                 String moved = l.recheck();
                 if (moved != null) {
@@ -390,7 +241,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         long active = 0;
         if (closing) {
             // A status page scraped during shutdown sees nothing rather than an error.
-            return new EngineStatus(transport.configName(), out, 0);
+            return new EngineStatus(ctx.transport().configName(), out, 0);
         }
         List<FrontendRuntime> all = onControl(() -> {
             List<FrontendRuntime> l = new ArrayList<>(running.values());
@@ -402,14 +253,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             active += s.activeConnections();
             out.add(s);
         }
-        return new EngineStatus(transport.configName(), out, active);
-    }
-
-    /** Called after a connection has given back its count; completes the drain on close. */
-    void relayClosed() {
-        if (closing && globalActive.get() == 0) {
-            drained.complete(null);
-        }
+        return new EngineStatus(ctx.transport().configName(), out, active);
     }
 
     @Override
@@ -432,11 +276,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             return l;
         });
         control.shutdown();
-        if (globalActive.get() == 0) {
-            drained.complete(null);
-        }
         try {
-            drained.get(drainDeadline.toMillis(), TimeUnit.MILLISECONDS);
+            ctx.connections().drain().get(drainDeadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             long open = all.stream().filter(FrontendRuntime::hasConnections).count();
             log.info("drain deadline of {} passed with connections open on {} frontend(s); closing them",
@@ -448,8 +289,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }
-        resolver.close();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        ctx.resolver().close();
+        ctx.group().shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     /** Engine settings; every one has a default. */

@@ -31,7 +31,7 @@ final class ProxyHeaderDecoder extends ChannelInboundHandlerAdapter {
     private static final byte[] V1_UNKNOWN = "PROXY UNKNOWN".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] V2_SIG = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
-    private final Relay relay;
+    private final AdmissionHandler admission;
     private byte[] header = new byte[V1_MAX + 1];
     private int pos;
     private boolean v1 = true;
@@ -40,8 +40,8 @@ final class ProxyHeaderDecoder extends ChannelInboundHandlerAdapter {
     private int v2Total = -1;
     private boolean done;
 
-    ProxyHeaderDecoder(Relay relay) {
-        this.relay = relay;
+    ProxyHeaderDecoder(AdmissionHandler admission) {
+        this.admission = admission;
     }
 
     @Override
@@ -58,7 +58,7 @@ final class ProxyHeaderDecoder extends ChannelInboundHandlerAdapter {
             done = true;
             ctx.pipeline().remove(this);
             try {
-                relay.proxyHeader(m);
+                admission.proxyHeader(m);
             } finally {
                 m.release();
             }
@@ -96,7 +96,7 @@ final class ProxyHeaderDecoder extends ChannelInboundHandlerAdapter {
 
     private void fail(String why) {
         done = true;
-        relay.refuse(CloseReason.BAD_PROXY_HEADER, "malformed PROXY header: " + why);
+        admission.refuse(CloseReason.BAD_PROXY_HEADER, "malformed PROXY header: " + why);
     }
 
     /** Takes header bytes from {@code in}, leaving the rest; the header once complete, else null. */

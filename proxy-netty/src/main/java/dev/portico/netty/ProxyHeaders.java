@@ -11,7 +11,10 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/** PROXY protocol on both sides of a relay: Netty's encoder out, {@link ProxyHeaderDecoder} in. */
+/**
+ * PROXY protocol on both sides of a relay: Netty's encoder out, {@link ProxyHeaderDecoder} in (put
+ * in front by the {@link AdmissionHandler}).
+ */
 final class ProxyHeaders {
     private ProxyHeaders() {
     }
@@ -38,10 +41,5 @@ final class ProxyHeaders {
             return a.getHostAddress().replaceAll("%.*$", "");
         }
         return "::ffff:" + a.getHostAddress();
-    }
-
-    /** Puts the strict header decoder in front of the relay handler; it leaves once the header is read. */
-    static void expect(Relay relay) {
-        relay.client.pipeline().addFirst(new ProxyHeaderDecoder(relay));
     }
 }

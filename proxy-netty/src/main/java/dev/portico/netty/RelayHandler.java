@@ -25,14 +25,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        if (clientSide) {
-            relay.accepted();
-        }
-        ctx.fireChannelActive();
-    }
-
-    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel peer = relay.peerOf(clientSide);
         if (peer == null || relay.isClosed()) {
@@ -53,7 +45,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (wrote) {
-            relay.lastActivityNanos = System.nanoTime();
+            relay.activity();
             wrote = false;
             Channel peer = relay.peerOf(clientSide);
             if (peer != null) {

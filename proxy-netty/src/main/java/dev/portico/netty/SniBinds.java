@@ -29,7 +29,7 @@ final class SniBinds {
      * caller to bind), and moves running frontends that join a new shared bind off their own socket
      * first, so the shared listener can take the port.
      */
-    static List<SniListener> prepare(NettyForwardingEngine engine, Collection<Frontend> wanted, Map<String, FrontendRuntime> running,
+    static List<SniListener> prepare(EngineContext ctx, Collection<Frontend> wanted, Map<String, FrontendRuntime> running,
                                      Map<String, SniListener> listeners, List<Change> changes) {
         Set<String> sharedBinds = new HashSet<>();
         Map<String, Frontend> firstByBind = new HashMap<>();
@@ -51,7 +51,7 @@ final class SniBinds {
         List<SniListener> fresh = new ArrayList<>();
         for (String bind : sharedBinds) {
             if (!listeners.containsKey(bind)) {
-                SniListener l = new SniListener(engine, firstByBind.get(bind).bind());
+                SniListener l = new SniListener(ctx, firstByBind.get(bind).bind());
                 listeners.put(bind, l);
                 fresh.add(l);
             }

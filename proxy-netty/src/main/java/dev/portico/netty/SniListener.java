@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 final class SniListener {
     private static final Logger log = LoggerFactory.getLogger(SniListener.class);
 
-    private final NettyForwardingEngine engine;
+    private final EngineContext ctx;
     private final BindAddress bind;
     private final AcceptErrorHandler acceptErrors;
     private volatile SniRoutes routes = SniRoutes.EMPTY;
@@ -32,14 +32,14 @@ final class SniListener {
     private volatile String error = "not started";
     private final LongAdder unrouted = new LongAdder();
 
-    SniListener(NettyForwardingEngine engine, BindAddress bind) {
-        this.engine = engine;
+    SniListener(EngineContext ctx, BindAddress bind) {
+        this.ctx = ctx;
         this.bind = bind;
         this.acceptErrors = new AcceptErrorHandler(this::label);
     }
 
-    NettyForwardingEngine engine() {
-        return engine;
+    EngineContext context() {
+        return ctx;
     }
 
     BindAddress bindAddress() {
@@ -81,7 +81,7 @@ final class SniListener {
         unrouted.increment();
         InetSocketAddress peer = (InetSocketAddress) ch.remoteAddress();
         log.debug("{}: refused {}: {}", label(), peer, LogSafe.escape(why));
-        engine.events().onConnectionRefused(label(), peer, why);
+        ctx.events().onConnectionRefused(label(), peer, why);
     }
 
     /** Binds the listener; returns the failure reason or {@code null}. Control thread. */
@@ -92,7 +92,7 @@ final class SniListener {
         } catch (UnresolvableBindException e) {
             return failed(e.getMessage());
         }
-        ListenerSockets.Bound sockets = ListenerSockets.open(engine, addr, (loops, target) -> engine.serverBootstrap(
+        ListenerSockets.Bound sockets = ListenerSockets.open(ctx, addr, (loops, target) -> ctx.serverBootstrap(
                 loops, acceptErrors, ch -> ch.pipeline().addLast(new SniRouter(this))).bind(target));
         if (sockets.failure() != null) {
             return failed(sockets.failure());
@@ -110,7 +110,7 @@ final class SniListener {
     private String failed(String reason) {
         if (!reason.equals(error)) {
             log.debug("{}: cannot listen: {}", label(), LogSafe.escape(reason));
-            engine.events().onListenerFailed(label(), bind, reason);
+            ctx.events().onListenerFailed(label(), bind, reason);
         }
         state = EngineStatus.ListenerState.FAILED;
         error = reason;

@@ -38,7 +38,7 @@ final class SniRouter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        long timeout = listener.engine().sniHelloTimeout().toNanos();
+        long timeout = listener.context().sniHelloTimeout().toNanos();
         timer = ctx.executor().schedule(() -> refuse(ctx, "no complete ClientHello within "
                 + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms", null), timeout, TimeUnit.NANOSECONDS);
         ctx.read();
@@ -86,12 +86,9 @@ final class SniRouter extends ChannelInboundHandlerAdapter {
             log.debug("{}: {} names {}, routed to frontend {}", listener.label(), ctx.channel().remoteAddress(),
                     serverName == null ? "no server" : LogSafe.escape(serverName), fe.logName());
         }
-        Relay relay = new Relay(fe, ctx.channel());
         ByteBuf read = hello;
         hello = null;
-        ctx.pipeline().replace(this, null, new RelayHandler(relay, true));
-        relay.routed(serverName, read);
-        relay.accepted();
+        fe.acceptRouted(ctx.pipeline(), this, serverName, read);
     }
 
     private void refuse(ChannelHandlerContext ctx, String why, byte[] alert) {

@@ -50,11 +50,11 @@ final class UdpFlow {
     }
 
     void open() {
-        target.active.incrementAndGet();
+        target.connectionOpened();
         frontend.flowOpened();
         Channel server = listener.channel();
-        ChannelFuture f = UdpFrontendRuntime.datagramBootstrap(frontend.engine(), server.eventLoop())
-                .resolver(frontend.engine().resolver())
+        ChannelFuture f = UdpFrontendRuntime.datagramBootstrap(frontend.context(), server.eventLoop())
+                .resolver(frontend.context().resolver())
                 .handler(new FromBackend())
                 .connect(target.address());
         backend = f.channel();
@@ -87,7 +87,7 @@ final class UdpFlow {
         connected = true;
         frontend.remember(client, target);
         info = new ConnectionInfo(frontend.name(), client, target.backend(), openedAt);
-        frontend.engine().events().onConnectionOpened(info);
+        frontend.context().events().onConnectionOpened(info);
         if (early != null) {
             ByteBuf b;
             while ((b = early.poll()) != null) {
@@ -161,7 +161,7 @@ final class UdpFlow {
             early = null;
         }
         listener.removed(this);
-        target.active.decrementAndGet();
+        target.connectionClosed();
         ConnectionInfo i = info != null ? info : new ConnectionInfo(frontend.name(), client, null, openedAt);
         long millis = System.currentTimeMillis() - openedAt;
         // The flow's descriptor counts until its socket is really closed (io_uring closes later),

@@ -61,21 +61,21 @@ final class UdpFrontendRuntime {
 
     /** Binds one listening datagram socket on {@code loops}; with SO_REUSEPORT one per event loop. */
     ChannelFuture bind(EventLoopGroup loops, InetSocketAddress address) {
-        NettyForwardingEngine engine = frontend.engine();
-        Bootstrap b = datagramBootstrap(engine, loops).handler(new UdpListener(this));
-        if (engine.acceptorGroups().size() > 1) {
-            b.option(engine.transport() == Transport.EPOLL ? EpollChannelOption.SO_REUSEPORT
+        EngineContext ctx = frontend.context();
+        Bootstrap b = datagramBootstrap(ctx, loops).handler(new UdpListener(this));
+        if (ctx.acceptorGroups().size() > 1) {
+            b.option(ctx.transport() == Transport.EPOLL ? EpollChannelOption.SO_REUSEPORT
                     : IoUringChannelOption.SO_REUSEPORT, true);
         }
         return b.bind(address);
     }
 
     /** The options every datagram socket of the engine shares, listener and flow alike. */
-    static Bootstrap datagramBootstrap(NettyForwardingEngine engine, EventLoopGroup loops) {
+    static Bootstrap datagramBootstrap(EngineContext ctx, EventLoopGroup loops) {
         return new Bootstrap()
                 .group(loops)
-                .channel(engine.transport().datagramChannelClass())
-                .option(ChannelOption.ALLOCATOR, engine.allocator())
+                .channel(ctx.transport().datagramChannelClass())
+                .option(ChannelOption.ALLOCATOR, ctx.allocator())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
                 .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, CAPACITY)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
@@ -133,7 +133,7 @@ final class UdpFrontendRuntime {
             log.warn("frontend {}: {}: new flows refused (from {} and others), open flows kept{}", frontend.logName(),
                     LogSafe.escape(why), client, LogLimiter.more(more));
         }
-        frontend.engine().events().onConnectionRefused(frontend.name(), client, why);
+        frontend.context().events().onConnectionRefused(frontend.name(), client, why);
     }
 
     /**

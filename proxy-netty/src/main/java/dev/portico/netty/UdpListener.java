@@ -80,7 +80,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
         String denied = frontend.denied(client);
         if (denied != null) {
             udp.droppedDenied.increment();
-            frontend.engine().events().onConnectionRefused(frontend.name(), client, denied);
+            frontend.context().events().onConnectionRefused(frontend.name(), client, denied);
             return null;
         }
         var usable = frontend.usable();
@@ -92,7 +92,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
         if (chosen == null) {
             udp.droppedNoBackend.increment();
             log.debug("frontend {}: no backend for {}", frontend.logName(), client);
-            frontend.engine().events().onConnectFailed(frontend.name(), null, "no healthy backend");
+            frontend.context().events().onConnectFailed(frontend.name(), null, "no healthy backend");
             return null;
         }
         String full = frontend.acquire();
