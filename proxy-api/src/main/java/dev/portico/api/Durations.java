@@ -1,13 +1,13 @@
-package dev.portico.discovery.file;
+package dev.portico.api;
 
-import dev.portico.api.InvalidConfigException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads durations as written in config files: a bare number of seconds ({@code 5}, {@code 1.5}) or
+ * The one duration grammar of every syntax (config files, Service annotations, the launcher's flags):
+ * a bare number of seconds ({@code 5}, {@code 1.5}) or
  * numbers with units {@code ms}, {@code s}, {@code m}, {@code h}, combined as Go writes them
  * ({@code 1m30s}, {@code 1h0m0s}). Go's {@code ns} and {@code us} are refused: no timeout in a TCP
  * proxy is meaningful below a millisecond, and a silent rounding would hide a typo.
@@ -70,7 +70,7 @@ public final class Durations {
         return toDuration(seconds.multiply(NANOS_PER_S), text);
     }
 
-    /** Writes a duration the way {@link #parse} reads it back, for messages: {@code 1h}, {@code 1m30s}, {@code 250ms}. */
+    /** Writes a duration the way {@link #parse} reads it back, for messages and written files: {@code 1h}, {@code 1m30s}, {@code 250ms}. */
     public static String format(Duration d) {
         if (d.isZero()) {
             return "0s";
