@@ -48,16 +48,17 @@ class AnnotationsTest {
     @Test
     void withoutAnnotationsEverythingIsDefault() {
         Annotations.Settings s = Annotations.parse(null);
+        Frontend f = s.sample();
         assertThat(s.exposure()).isNull();
-        assertThat(s.sample().health()).isEqualTo(HealthCheck.DEFAULT);
-        assertThat(s.sample().idleTimeout()).isEqualTo(Frontend.DEFAULT_IDLE_TIMEOUT);
-        assertThat(s.sample().connectTimeout()).isEqualTo(Frontend.DEFAULT_CONNECT_TIMEOUT);
-        assertThat(s.sample().balance()).isEqualTo(BalancePolicy.RANDOM);
-        assertThat(s.sample().sendProxy()).isEqualTo(ProxyProtocol.OFF);
-        assertThat(s.sample().acceptProxy()).isEqualTo(AcceptProxy.OFF);
+        assertThat(f.health()).isEqualTo(HealthCheck.DEFAULT);
+        assertThat(f.idleTimeout()).isEqualTo(Frontend.DEFAULT_IDLE_TIMEOUT);
+        assertThat(f.connectTimeout()).isEqualTo(Frontend.DEFAULT_CONNECT_TIMEOUT);
+        assertThat(f.balance()).isEqualTo(BalancePolicy.RANDOM);
+        assertThat(f.sendProxy()).isEqualTo(ProxyProtocol.OFF);
+        assertThat(f.acceptProxy()).isEqualTo(AcceptProxy.OFF);
         assertThat(s.gives(FrontendSettings.ALLOW)).as("absent, so that spec.loadBalancerSourceRanges may apply").isFalse();
-        assertThat(s.sample().deny()).isEmpty();
-        assertThat(s.sample().maxConnections()).isZero();
+        assertThat(f.deny()).isEmpty();
+        assertThat(f.maxConnections()).isZero();
         assertThat(s.gives(FrontendSettings.AFFINITY)).as("absent, so that spec.sessionAffinity may apply").isFalse();
     }
 
@@ -74,16 +75,17 @@ class AnnotationsTest {
                 FrontendSettings.BALANCE.annotationKey(), "round-robin",
                 Annotations.EXPOSURE, "internal, external,internal",
                 "unrelated.example.com/x", "anything"));
-        assertThat(s.sample().health()).isEqualTo(new HealthCheck(true, Duration.ofSeconds(7), Duration.ofMillis(1500), 1, 5, false));
-        assertThat(s.sample().idleTimeout()).isEqualTo(Duration.ofHours(2));
-        assertThat(s.sample().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(s.sample().balance()).isEqualTo(BalancePolicy.ROUND_ROBIN);
+        Frontend f = s.sample();
+        assertThat(f.health()).isEqualTo(new HealthCheck(true, Duration.ofSeconds(7), Duration.ofMillis(1500), 1, 5, false));
+        assertThat(f.idleTimeout()).isEqualTo(Duration.ofHours(2));
+        assertThat(f.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(f.balance()).isEqualTo(BalancePolicy.ROUND_ROBIN);
         assertThat(s.exposure()).containsExactly("internal", "external");
     }
 
     @Test
     void readsEveryOperatorSetting() {
-        Annotations.Settings s = Annotations.parse(Map.of(
+        Frontend s = Annotations.parse(Map.of(
                 FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v2",
                 FrontendSettings.ACCEPT_PROXY.annotationKey(), "10.0.0.1/32, 192.168.1.0/24",
                 FrontendSettings.ACCEPT_PROXY_TIMEOUT.annotationKey(), "1500ms",
@@ -91,15 +93,15 @@ class AnnotationsTest {
                 FrontendSettings.DENY.annotationKey(), " 192.168.1.66 ",
                 FrontendSettings.MAX_CONNECTIONS.annotationKey(), "500",
                 FrontendSettings.AFFINITY.annotationKey(), "3h",
-                FrontendSettings.BALANCE.annotationKey(), "source"));
-        assertThat(s.sample().sendProxy()).isEqualTo(ProxyProtocol.V2);
-        assertThat(s.sample().acceptProxy()).isEqualTo(AcceptProxy.from(
+                FrontendSettings.BALANCE.annotationKey(), "source")).sample();
+        assertThat(s.sendProxy()).isEqualTo(ProxyProtocol.V2);
+        assertThat(s.acceptProxy()).isEqualTo(AcceptProxy.from(
                 List.of(Cidr.parse("10.0.0.1/32"), Cidr.parse("192.168.1.0/24")), Duration.ofMillis(1500)));
-        assertThat(s.sample().allow()).containsExactly(Cidr.parse("192.168.0.0/16"), Cidr.parse("fd00::/8"));
-        assertThat(s.sample().deny()).containsExactly(Cidr.parse("192.168.1.66/32"));
-        assertThat(s.sample().maxConnections()).isEqualTo(500);
-        assertThat(s.sample().affinity()).isEqualTo(Duration.ofHours(3));
-        assertThat(s.sample().balance()).isEqualTo(BalancePolicy.SOURCE_HASH);
+        assertThat(s.allow()).containsExactly(Cidr.parse("192.168.0.0/16"), Cidr.parse("fd00::/8"));
+        assertThat(s.deny()).containsExactly(Cidr.parse("192.168.1.66/32"));
+        assertThat(s.maxConnections()).isEqualTo(500);
+        assertThat(s.affinity()).isEqualTo(Duration.ofHours(3));
+        assertThat(s.balance()).isEqualTo(BalancePolicy.SOURCE_HASH);
     }
 
     @ParameterizedTest
@@ -118,9 +120,9 @@ class AnnotationsTest {
 
     @Test
     void zeroMeansNoLimitAndNoAffinity() {
-        Annotations.Settings s = Annotations.parse(Map.of(FrontendSettings.MAX_CONNECTIONS.annotationKey(), "0", FrontendSettings.AFFINITY.annotationKey(), "0"));
-        assertThat(s.sample().maxConnections()).isZero();
-        assertThat(s.sample().affinity()).as("said, and said off: a sessionAffinity field no longer applies").isZero();
+        Frontend s = Annotations.parse(Map.of(FrontendSettings.MAX_CONNECTIONS.annotationKey(), "0", FrontendSettings.AFFINITY.annotationKey(), "0")).sample();
+        assertThat(s.maxConnections()).isZero();
+        assertThat(s.affinity()).as("said, and said off: a sessionAffinity field no longer applies").isZero();
     }
 
     @ParameterizedTest
@@ -140,9 +142,9 @@ class AnnotationsTest {
 
     @Test
     void porticosHealthIntervalWinsOverL4proxys() {
-        Annotations.Settings s = Annotations.parse(Map.of(FrontendSettings.L4PROXY_HEALTH_INTERVAL.annotationKey(), "7",
-                FrontendSettings.HEALTH_INTERVAL.annotationKey(), "250ms"));
-        assertThat(s.sample().health().interval()).isEqualTo(Duration.ofMillis(250));
+        Frontend s = Annotations.parse(Map.of(FrontendSettings.L4PROXY_HEALTH_INTERVAL.annotationKey(), "7",
+                FrontendSettings.HEALTH_INTERVAL.annotationKey(), "250ms")).sample();
+        assertThat(s.health().interval()).isEqualTo(Duration.ofMillis(250));
     }
 
     @ParameterizedTest
