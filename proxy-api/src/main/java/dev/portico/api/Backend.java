@@ -55,8 +55,8 @@ public record Backend(String host, int port, int weight) {
     }
 
     /**
-     * The address when the host is an IP literal, without any name-service query; empty for a host
-     * name, which is resolved at connect time.
+     * {@return the address when the host is an IP literal, without any name-service query; empty for a
+     * host name, which is resolved at connect time}
      */
     public Optional<InetAddress> ipAddress() {
         return Optional.ofNullable(IpLiterals.parse(host));

@@ -29,6 +29,8 @@ public final class Durations {
     /**
      * Parses a duration.
      *
+     * @param text the duration as written
+     * @return the duration, zero or more
      * @throws InvalidConfigException naming the accepted forms when the text is not one of them,
      *                                is negative, or is too long to represent
      */
@@ -62,7 +64,14 @@ public final class Durations {
         return toDuration(nanos, text);
     }
 
-    /** A whole or fractional number of seconds, as a bare YAML number is read. */
+    /**
+     * A whole or fractional number of seconds, as a bare YAML number is read.
+     *
+     * @param seconds the number
+     * @param text    the number as written, for messages
+     * @return the duration
+     * @throws InvalidConfigException when the number is negative or too large
+     */
     public static Duration ofSeconds(BigDecimal seconds, String text) {
         if (seconds.signum() < 0) {
             throw new InvalidConfigException("'" + text + "' is negative; a duration must be 0 or more (" + FORMS + ")");
@@ -70,7 +79,12 @@ public final class Durations {
         return toDuration(seconds.multiply(NANOS_PER_S), text);
     }
 
-    /** Writes a duration the way {@link #parse} reads it back, for messages and written files: {@code 1h}, {@code 1m30s}, {@code 250ms}. */
+    /**
+     * {@return the duration the way {@link #parse} reads it back, for messages and written files:
+     * {@code 1h}, {@code 1m30s}, {@code 250ms}}
+     *
+     * @param d the duration, zero or more
+     */
     public static String format(Duration d) {
         if (d.isZero()) {
             return "0s";

@@ -16,6 +16,7 @@ import java.util.Objects;
  * {@link #settings()}, and a row in {@link FrontendSettings} for the file and annotation syntaxes.
  */
 public final class Frontend {
+    /** How long a connect to one backend may take unless set. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** One hour, as Envoy's TCP proxy: l4proxy's 30 s cuts every idle SSH session. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
@@ -95,72 +96,72 @@ public final class Frontend {
         }
     }
 
-    /** A display name for logs and metrics; the listen address when none was given. */
+    /** {@return a display name for logs and metrics; the listen address when none was given} */
     public String name() {
         return name;
     }
 
-    /** Where to listen; unique per protocol in a desired state. */
+    /** {@return where to listen; unique per protocol in a desired state} */
     public BindAddress bind() {
         return bind;
     }
 
-    /** Where connections go; may be empty (connections are then closed at once). */
+    /** {@return where connections go; may be empty (connections are then closed at once)} */
     public List<Backend> backends() {
         return backends;
     }
 
-    /** Active and passive health checking of the backends. */
+    /** {@return active and passive health checking of the backends} */
     public HealthCheck health() {
         return health;
     }
 
-    /** How long a connect to one backend may take before the next is tried. */
+    /** {@return how long a connect to one backend may take before the next is tried} */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** How long a connection (a UDP flow) may carry no bytes either way before both sides are closed. */
+    /** {@return how long a connection (a UDP flow) may carry no bytes either way before it is closed} */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** How a backend is picked. */
+    /** {@return how a backend is picked} */
     public BalancePolicy balance() {
         return balance;
     }
 
-    /** The name of the source that published it (set by the merge); empty when not set. */
+    /** {@return the name of the source that published it (set by the merge); empty when not set} */
     public String source() {
         return source;
     }
 
-    /** Where it was defined, for messages: {@code file.yaml:12:5} or {@code namespace/name}; may be empty. */
+    /** {@return where it was defined, for messages: {@code file.yaml:12:5} or {@code namespace/name}; may be empty} */
     public String origin() {
         return origin;
     }
 
-    /** The PROXY protocol header sent to backends, so they see the real client address. */
+    /** {@return the PROXY protocol header sent to backends, so they see the real client address} */
     public ProxyProtocol sendProxy() {
         return sendProxy;
     }
 
-    /** Whether the listener reads a PROXY header from trusted peers. */
+    /** {@return whether, and from which peers, the listener reads a PROXY header} */
     public AcceptProxy acceptProxy() {
         return acceptProxy;
     }
 
-    /** If not empty, only clients in these networks are served (else the engine's default list). */
+    /** {@return the networks whose clients alone are served; when empty, the engine's default list applies} */
     public List<Cidr> allow() {
         return allow;
     }
 
-    /** Clients in these networks are refused (with the engine's default list). */
+    /** {@return the networks whose clients are refused, besides the engine's default list} */
     public List<Cidr> deny() {
         return deny;
     }
 
-    /** The most client connections (UDP flows) open at once, 0 for no limit. */
+    /** {@return the most client connections (UDP flows) open at once, 0 for no limit} */
     public int maxConnections() {
         return maxConnections;
     }
@@ -168,6 +169,8 @@ public final class Frontend {
     /**
      * How long a client IP keeps going to the same backend after its last connection,
      * {@link Duration#ZERO} for no affinity.
+     *
+     * @return the affinity timeout
      */
     public Duration affinity() {
         return affinity;
@@ -176,6 +179,8 @@ public final class Frontend {
     /**
      * TCP connections or UDP datagrams; a TCP and a UDP frontend may share a bind. For UDP, a client
      * address and port is one flow, and the idle timeout and connection limit apply to flows.
+     *
+     * @return the protocol
      */
     public Protocol protocol() {
         return protocol;
@@ -185,6 +190,8 @@ public final class Frontend {
      * TLS server names this frontend serves on a bind it shares with other TCP frontends (see
      * {@link ServerNames}); empty for none: the frontend then owns its bind, or catches the
      * connections no other frontend on that bind claims. TCP only.
+     *
+     * @return the server names, empty for none
      */
     public List<String> sni() {
         return sni;
@@ -198,19 +205,38 @@ public final class Frontend {
         return d;
     }
 
+    /**
+     * A builder with every default filled in.
+     *
+     * @param bind where to listen
+     * @return the builder
+     */
     public static Builder builder(BindAddress bind) {
         return new Builder(bind);
     }
 
+    /**
+     * A builder with every default filled in.
+     *
+     * @param bind where to listen, in any form {@link BindAddress#parse} reads
+     * @return the builder
+     * @throws InvalidConfigException when {@code bind} is not a bind address
+     */
     public static Builder builder(String bind) {
         return new Builder(BindAddress.parse(bind));
     }
 
+    /** {@return a builder holding this frontend's values, to build a changed copy} */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** What a listener is known by: its bind and protocol (a TCP and a UDP frontend may share a bind). */
+    /**
+     * What a listener is known by: its bind and protocol (a TCP and a UDP frontend may share a bind).
+     *
+     * @param protocol TCP or UDP
+     * @param bind     where it listens
+     */
     public record Listen(Protocol protocol, BindAddress bind) {
         @Override
         public String toString() {
@@ -218,6 +244,7 @@ public final class Frontend {
         }
     }
 
+    /** {@return what this frontend's listener is known by} */
     public Listen listen() {
         return new Listen(protocol, bind);
     }
@@ -225,6 +252,9 @@ public final class Frontend {
     /**
      * Whether the two differ at most in backends, name, source and origin: the engine then keeps the
      * listener and its connections and only updates the backends.
+     *
+     * @param other the frontend to compare with
+     * @return whether only those differ
      */
     public boolean sameSettings(Frontend other) {
         return settings().equals(other.settings());
@@ -311,99 +341,211 @@ public final class Frontend {
             sni = f.sni;
         }
 
+        /**
+         * Sets the display name; the listen address when null or blank.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder name(String value) {
             name = value;
             return this;
         }
 
+        /**
+         * Sets where to listen.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder bind(BindAddress value) {
             bind = value;
             return this;
         }
 
+        /**
+         * Sets one more backend.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder backend(Backend value) {
             backends.add(value);
             return this;
         }
 
+        /**
+         * Sets one more backend, parsed as {@link Backend#parse} reads it.
+         *
+         * @param address the value
+         * @return this builder
+         */
         public Builder backend(String address) {
             return backend(Backend.parse(address));
         }
 
+        /**
+         * Sets every backend, replacing those added before.
+         *
+         * @param values the value
+         * @return this builder
+         */
         public Builder backends(List<Backend> values) {
             backends.clear();
             backends.addAll(values);
             return this;
         }
 
-        /** The whole health check, probes on or off as it says. */
+        /**
+         * The whole health check, probes on or off as it says.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder health(HealthCheck value) {
             health = Objects.requireNonNull(value, "health");
             healthEnabled = value.enabled();
             return this;
         }
 
+        /**
+         * Sets the time between health probes of one backend.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder healthInterval(Duration value) {
             health = health.withInterval(value);
             return this;
         }
 
+        /**
+         * Sets how long one health probe may take.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder healthTimeout(Duration value) {
             health = health.withTimeout(value);
             return this;
         }
 
+        /**
+         * Sets the successful probes in a row that bring a down backend up, 1-100.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder healthRise(int value) {
             health = health.withThresholds(value, health.fall());
             return this;
         }
 
+        /**
+         * Sets the failed probes in a row that take an up backend down, 1-100.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder healthFall(int value) {
             health = health.withThresholds(health.rise(), value);
             return this;
         }
 
+        /**
+         * Sets whether a new backend takes connections before its first probe succeeds.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder healthInitiallyUp(boolean value) {
             health = health.withInitiallyUp(value);
             return this;
         }
 
-        /** Whether active probes run; by default they do for TCP and do not for UDP. */
+        /**
+         * Whether active probes run; by default they do for TCP and do not for UDP.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder healthEnabled(boolean value) {
             healthEnabled = value;
             return this;
         }
 
+        /**
+         * Sets how long a connect to one backend may take before the next is tried.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder connectTimeout(Duration value) {
             connectTimeout = value;
             return this;
         }
 
+        /**
+         * Sets how long a connection may carry no bytes either way; null for the protocol's default.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder idleTimeout(Duration value) {
             idleTimeout = value;
             return this;
         }
 
+        /**
+         * Sets how a backend is picked.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder balance(BalancePolicy value) {
             balance = value;
             return this;
         }
 
+        /**
+         * Sets the name of the source that publishes the frontend.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder source(String value) {
             source = value;
             return this;
         }
 
+        /**
+         * Sets where the frontend was defined, for messages.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder origin(String value) {
             origin = value;
             return this;
         }
 
+        /**
+         * Sets the PROXY protocol header sent to backends.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder sendProxy(ProxyProtocol value) {
             sendProxy = value;
             return this;
         }
 
+        /**
+         * Sets whether and from whom PROXY headers are accepted, with the header timeout.
+         *
+         * @param value the value; {@link AcceptProxy#OFF} for none
+         * @return this builder
+         */
         public Builder acceptProxy(AcceptProxy value) {
             proxyTrusted = value.enabled() ? value.trusted() : null;
             proxyHeaderTimeout = value.headerTimeout();
@@ -411,51 +553,102 @@ public final class Frontend {
             return this;
         }
 
-        /** Accept PROXY headers, from these peers only (at least one). */
+        /**
+         * Accept PROXY headers, from these peers only (at least one).
+         *
+         * @param trusted the value
+         * @return this builder
+         */
         public Builder acceptProxyFrom(List<Cidr> trusted) {
             proxyTrusted = List.copyOf(trusted);
             return this;
         }
 
-        /** How long a trusted peer may take to send its PROXY header; applies once headers are accepted. */
+        /**
+         * How long a trusted peer may take to send its PROXY header; applies once headers are accepted.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder acceptProxyTimeout(Duration value) {
             proxyHeaderTimeout = value;
             proxyHeaderTimeoutSet = true;
             return this;
         }
 
+        /**
+         * Sets the networks whose clients alone are served; empty for the engine's default list.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder allow(List<Cidr> value) {
             allow = value;
             return this;
         }
 
+        /**
+         * Sets the networks whose clients are refused.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder deny(List<Cidr> value) {
             deny = value;
             return this;
         }
 
+        /**
+         * Sets the most client connections open at once, 0 for no limit.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder maxConnections(int value) {
             maxConnections = value;
             return this;
         }
 
+        /**
+         * Sets how long a client IP keeps its backend, zero for no affinity.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder affinity(Duration value) {
             affinity = value;
             return this;
         }
 
-        /** TCP by default; for UDP the health and idle timeout defaults change unless set. */
+        /**
+         * TCP by default; for UDP the health and idle timeout defaults change unless set.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder protocol(Protocol value) {
             protocol = value;
             return this;
         }
 
-        /** TLS server names routed to this frontend; empty (the default) for none. TCP only. */
+        /**
+         * TLS server names routed to this frontend; empty (the default) for none. TCP only.
+         *
+         * @param value the value
+         * @return this builder
+         */
         public Builder sni(List<String> value) {
             sni = value;
             return this;
         }
 
+        /**
+         * Builds the frontend.
+         *
+         * @return the frontend
+         * @throws InvalidConfigException when the values do not go together (UDP with PROXY headers or
+         *                                server names, a backend listed twice, ...)
+         */
         public Frontend build() {
             return new Frontend(this);
         }

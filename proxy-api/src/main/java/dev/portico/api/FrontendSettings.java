@@ -38,13 +38,17 @@ public final class FrontendSettings {
     public static final Setting<Duration> L4PROXY_HEALTH_INTERVAL = new Setting<>("healthInterval",
             L4PROXY_ANNOTATION_PREFIX + "health-interval", Value::l4proxySeconds,
             unlessZero(Frontend.Builder::healthInterval));
+    /** The time between health probes of one backend; zero for the default. */
     public static final Setting<Duration> HEALTH_INTERVAL = new Setting<>("health.interval",
             ANNOTATION_PREFIX + "health-interval", Value::duration, unlessZero(Frontend.Builder::healthInterval))
             .replacing(L4PROXY_HEALTH_INTERVAL);
+    /** How long one health probe may take. */
     public static final Setting<Duration> HEALTH_TIMEOUT = new Setting<>("health.timeout",
             ANNOTATION_PREFIX + "health-timeout", Value::positiveDuration, Frontend.Builder::healthTimeout);
+    /** Successful probes in a row that bring a down backend up. */
     public static final Setting<Integer> HEALTH_RISE = new Setting<>("health.rise",
             ANNOTATION_PREFIX + "health-rise", v -> v.wholeNumber(1, 100), Frontend.Builder::healthRise);
+    /** Failed probes in a row that take an up backend down. */
     public static final Setting<Integer> HEALTH_FALL = new Setting<>("health.fall",
             ANNOTATION_PREFIX + "health-fall", v -> v.wholeNumber(1, 100), Frontend.Builder::healthFall);
     /** Whether a new backend takes connections before its first probe: {@code up} or {@code down}. */
@@ -56,11 +60,14 @@ public final class FrontendSettings {
     /** l4proxy's name for the idle timeout (files only); {@link #IDLE_TIMEOUT} replaces it. */
     public static final Setting<Duration> L4PROXY_TIMEOUT = new Setting<>("timeout", null, Value::duration,
             unlessZero(Frontend.Builder::idleTimeout));
+    /** How long a connection may carry no bytes either way; zero for the default. */
     public static final Setting<Duration> IDLE_TIMEOUT = new Setting<>("idleTimeout",
             ANNOTATION_PREFIX + "idle-timeout", Value::duration, unlessZero(Frontend.Builder::idleTimeout))
             .replacing(L4PROXY_TIMEOUT);
+    /** How long a connect to one backend may take before the next is tried. */
     public static final Setting<Duration> CONNECT_TIMEOUT = new Setting<>("connectTimeout",
             ANNOTATION_PREFIX + "connect-timeout", Value::positiveDuration, Frontend.Builder::connectTimeout);
+    /** How a backend is picked. */
     public static final Setting<BalancePolicy> BALANCE = new Setting<>("balance", ANNOTATION_PREFIX + "balance",
             v -> v.choice("balance policy", BalancePolicy.names(), BalancePolicy::fromConfigName),
             Frontend.Builder::balance);
@@ -71,12 +78,14 @@ public final class FrontendSettings {
     /** The networks allowed to send a PROXY header; given, the listener requires one. */
     public static final Setting<List<Cidr>> ACCEPT_PROXY = new Setting<>("acceptProxy.trusted",
             ANNOTATION_PREFIX + "accept-proxy", Value::networks, Frontend.Builder::acceptProxyFrom);
+    /** How long a trusted peer may take to send its PROXY header; only with {@link #ACCEPT_PROXY}. */
     public static final Setting<Duration> ACCEPT_PROXY_TIMEOUT = new Setting<>("acceptProxy.timeout",
             ANNOTATION_PREFIX + "accept-proxy-timeout", Value::positiveDuration, Frontend.Builder::acceptProxyTimeout)
             .requiring(ACCEPT_PROXY, "the networks trusted to send PROXY headers");
     /** Only clients in these networks are served. */
     public static final Setting<List<Cidr>> ALLOW = new Setting<>("allow", ANNOTATION_PREFIX + "allow",
             Value::networks, Frontend.Builder::allow);
+    /** Clients in these networks are refused. */
     public static final Setting<List<Cidr>> DENY = new Setting<>("deny", ANNOTATION_PREFIX + "deny",
             Value::networks, Frontend.Builder::deny);
     /** The most client connections open at once; 0 for no limit. */
@@ -107,42 +116,56 @@ public final class FrontendSettings {
      * (a file reader may instead record a problem per list item and return the good ones).
      */
     public interface Value {
-        /** A duration of zero or more ({@link Durations}' grammar); zero means off or the default. */
+        /** {@return a duration of zero or more ({@link Durations}' grammar); zero means off or the default} */
         Duration duration();
 
-        /** A duration longer than zero. */
+        /** {@return a duration longer than zero} */
         Duration positiveDuration();
 
         /**
-         * A health interval as l4proxy writes it: in files any duration (zero for the default), in
-         * service-announcer's annotation a whole number of seconds, 1 or more.
+         * {@return a health interval as l4proxy writes it: in files any duration (zero for the
+         * default), in service-announcer's annotation a whole number of seconds, 1 or more}
          */
         Duration l4proxySeconds();
 
-        /** A whole number from {@code min} to {@code max}. */
+        /**
+         * {@return a whole number from {@code min} to {@code max}}
+         *
+         * @param min the least allowed
+         * @param max the most allowed
+         */
         int wholeNumber(int min, int max);
 
-        /** {@code true} or {@code false}. */
+        /** {@return {@code true} or {@code false}} */
         boolean bool();
 
-        /** {@code up} (true) or {@code down} (false). */
+        /** {@return {@code up} (true) or {@code down} (false)} */
         boolean upOrDown();
 
         /**
          * One of a closed set of names, read by {@code parser}.
          *
-         * @param what  what the names are, for messages ({@code balance policy})
-         * @param names the names, for messages
+         * @param <T>    the type the names stand for
+         * @param what   what the names are, for messages ({@code balance policy})
+         * @param names  the names, for messages
+         * @param parser reads a name; throws {@link InvalidConfigException} for another word
+         * @return what the name stands for
          */
         <T> T choice(String what, String names, Function<String, T> parser);
 
-        /** A value read by a model type's own parser, whose message is kept. */
+        /**
+         * A value read by a model type's own parser, whose message is kept.
+         *
+         * @param <T>    the type read
+         * @param parser the model type's parser
+         * @return what the parser read
+         */
         <T> T parsed(Function<String, T> parser);
 
-        /** One or more networks ({@link Cidr}). */
+        /** {@return one or more networks ({@link Cidr})} */
         List<Cidr> networks();
 
-        /** TLS server names ({@link ServerNames}), without repeats. */
+        /** {@return TLS server names ({@link ServerNames}), without repeats} */
         List<String> serverNames();
     }
 
@@ -186,44 +209,64 @@ public final class FrontendSettings {
         }
 
         /**
-         * The key in a config file's frontend entry; a dot nests it in a block
-         * ({@code health.interval} is {@code interval} in the {@code health} block).
+         * {@return the key in a config file's frontend entry; a dot nests it in a block
+         * ({@code health.interval} is {@code interval} in the {@code health} block)}
          */
         public String fileKey() {
             return fileKey;
         }
 
-        /** The whole Service annotation key, or {@code null} when Services cannot say it. */
+        /** {@return the whole Service annotation key, or {@code null} when Services cannot say it} */
         public String annotationKey() {
             return annotationKey;
         }
 
-        /** The older key this one replaces, or {@code null}: when both are given, this one wins. */
+        /** {@return the older key this one replaces, or {@code null}: when both are given, this one wins} */
         public Setting<T> replaces() {
             return replaces;
         }
 
-        /** The setting without which this one has no effect, or {@code null}. */
+        /** {@return the setting without which this one has no effect, or {@code null}} */
         public Setting<?> requires() {
             return requires;
         }
 
-        /** What {@link #requires()} gives, for messages ({@code the networks trusted to send PROXY headers}). */
+        /**
+         * {@return what {@link #requires()} gives, for messages ({@code the networks trusted to send
+         * PROXY headers})}
+         */
         public String requiredFor() {
             return requiredFor;
         }
 
-        /** Reads the value; throws {@link InvalidConfigException} when it is not one. */
+        /**
+         * Reads the value.
+         *
+         * @param value the value as a syntax wrote it
+         * @return the value read
+         * @throws InvalidConfigException when it is not one
+         */
         public T read(Value value) {
             return reader.apply(value);
         }
 
-        /** Sets a value read by {@link #read} on a frontend being built. */
+        /**
+         * Sets a value read by {@link #read} on a frontend being built.
+         *
+         * @param builder the frontend being built
+         * @param value   the value read
+         */
         public void apply(Frontend.Builder builder, T value) {
             apply.accept(builder, value);
         }
 
-        /** Reads the value and returns what sets it, for a syntax that reads all values before it sets any. */
+        /**
+         * Reads the value and returns what sets it, for a syntax that reads all values before it sets any.
+         *
+         * @param value the value as a syntax wrote it
+         * @return what sets the value read on a frontend being built
+         * @throws InvalidConfigException when it is not a value
+         */
         public Consumer<Frontend.Builder> reading(Value value) {
             T v = read(value);
             return b -> apply(b, v);
@@ -248,6 +291,10 @@ public final class FrontendSettings {
      * The known key a mistyped one most likely meant, or {@code null}: the closest by optimal string
      * alignment (a swap of neighbours is one edit), ignoring case, within one edit for keys under 4
      * characters, two under 10, three from 10 on: enough for typos, too few to reach another word.
+     *
+     * @param key   the mistyped key
+     * @param known the keys known where it was written
+     * @return the closest known key, or {@code null} when none is close enough
      */
     public static String closest(String key, Collection<String> known) {
         String k = key.toLowerCase(Locale.ROOT);
