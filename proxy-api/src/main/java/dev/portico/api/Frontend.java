@@ -262,7 +262,7 @@ public final class Frontend {
 
     /**
      * Every field but name, backends, source and origin: what {@link #sameSettings} compares, so a
-     * new setting is compared once it is listed here (FrontendSettingsTest checks every table row).
+     * new setting is compared once it is listed here (SettingsSyntaxesTest in discovery-kubernetes checks every table row).
      */
     private List<Object> settings() {
         return Arrays.asList(bind, health, connectTimeout, idleTimeout, balance, sendProxy, acceptProxy, allow, deny,

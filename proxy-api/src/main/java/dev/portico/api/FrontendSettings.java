@@ -18,7 +18,7 @@ import java.util.function.Function;
  * <p><b>Adding a setting</b> is one row here (a constant listed in {@link #ALL}) plus its engine
  * behaviour: a field, accessor and builder method in {@link Frontend} (listed in its settings, so
  * {@link Frontend#sameSettings} sees it), and whatever the engine does with it. Both syntaxes and
- * their "did you mean" messages then know the key; FrontendSettingsTest reads every row from a file
+ * their "did you mean" messages then know the key; SettingsSyntaxesTest (discovery-kubernetes) reads every row from a file
  * and from an annotation and expects the same frontend.
  *
  * <p>A row states <em>what</em> kind of value it takes ({@link Value#duration()},
