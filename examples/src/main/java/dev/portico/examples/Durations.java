@@ -33,7 +33,7 @@ final class Durations implements ITypeConverter<Duration> {
             throw notADuration(value, null);
         }
         try {
-            return dev.portico.discovery.file.Durations.parse(s);
+            return dev.portico.api.Durations.parse(s);
         } catch (InvalidConfigException e) {
             throw notADuration(value, e);
         }
@@ -50,6 +50,6 @@ final class Durations implements ITypeConverter<Duration> {
 
     /** {@code 30s}, {@code 250ms}, {@code 1m30s}: the way durations are written back to the user. */
     static String format(Duration d) {
-        return dev.portico.discovery.file.Durations.format(d);
+        return dev.portico.api.Durations.format(d);
     }
 }

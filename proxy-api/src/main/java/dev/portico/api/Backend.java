@@ -1,6 +1,8 @@
 package dev.portico.api;
 
+import java.net.InetAddress;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One destination of a frontend. Identity is host and port: a changed weight updates the backend
@@ -9,6 +11,9 @@ import java.util.Objects;
  * @param host   an IP address literal (IPv6 without brackets) or a host name, resolved at connect time
  * @param port   the TCP port, 1-65535
  * @param weight the relative share of new connections, 0-256; 0 takes no new connections
+ *
+ * <p>A record that may grow: a new component comes with a constructor of the old shape, so code
+ * that calls {@code new Backend(host, port, weight)} keeps compiling.
  */
 public record Backend(String host, int port, int weight) {
     public static final int DEFAULT_WEIGHT = 1;
@@ -47,6 +52,14 @@ public record Backend(String host, int port, int weight) {
     /** Same host and port, whatever the weight. */
     public boolean sameEndpoint(Backend other) {
         return port == other.port && host.equals(other.host);
+    }
+
+    /**
+     * {@return the address when the host is an IP literal, without any name-service query; empty for a
+     * host name, which is resolved at connect time}
+     */
+    public Optional<InetAddress> ipAddress() {
+        return Optional.ofNullable(IpLiterals.parse(host));
     }
 
     /** {@code host:port}, with brackets around an IPv6 literal. */

@@ -2,7 +2,6 @@ package dev.portico.api;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.regex.Pattern;
 
 /**
  * An IPv4 or IPv6 network: {@code 192.168.1.0/24}, {@code fd00::/8}, or one address
@@ -13,8 +12,6 @@ import java.util.regex.Pattern;
  * @param prefix  the prefix length, 0-32 for IPv4, 0-128 for IPv6
  */
 public record Cidr(InetAddress network, int prefix) {
-    private static final Pattern LITERAL = Pattern.compile("(?i)[0-9a-f:.]+");
-
     public Cidr {
         int bits = network.getAddress().length * 8;
         if (prefix < 0 || prefix > bits) {
@@ -31,15 +28,10 @@ public record Cidr(InetAddress network, int prefix) {
         String s = text.strip();
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
-        if (!LITERAL.matcher(addr).matches() || (addr.indexOf(':') < 0 && addr.chars().filter(c -> c == '.').count() != 3)) {
+        InetAddress a = IpLiterals.parse(addr);
+        if (a == null) {
             throw new InvalidConfigException("'" + text + "' is not an IP address or network (like 192.168.1.0/24 "
                     + "or fd00::/8)");
-        }
-        InetAddress a;
-        try {
-            a = InetAddress.getByName(addr); // a literal, checked above: no name lookup
-        } catch (UnknownHostException e) {
-            throw new InvalidConfigException("'" + text + "' is not an IP address or network", e);
         }
         int bits = a.getAddress().length * 8;
         int prefix = bits;

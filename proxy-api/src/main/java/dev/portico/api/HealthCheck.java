@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param fall         failures in a row that take an up backend down
  * @param initiallyUp  whether a newly added backend takes connections before its first probe
  *                     succeeds (true by default, so a new Service answers at once)
+ *
+ * <p>A record that may grow: a new component comes with a constructor of the old shape. Start from
+ * {@link #DEFAULT} and the {@code with} methods, or set single values on {@link Frontend.Builder}.
  */
 public record HealthCheck(boolean enabled, Duration interval, Duration timeout, int rise, int fall,
                           boolean initiallyUp) {

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 final class HostPort {
     private static final Pattern HOSTNAME =
             Pattern.compile("(?i)[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*\\.?");
-    private static final Pattern IPV6_CHARS = Pattern.compile("(?i)[0-9a-f:.]+(%[a-z0-9_.-]+)?");
+    private static final Pattern ZONE = Pattern.compile("(?i)(%[a-z0-9_.-]+)?");
 
     private HostPort() {
     }
@@ -76,16 +76,14 @@ final class HostPort {
     }
 
     private static String ipv6Literal(String host, String text, String what) {
-        if (host.isEmpty() || !IPV6_CHARS.matcher(host).matches() || host.indexOf(':') < 0) {
+        int percent = host.indexOf('%');
+        String address = percent < 0 ? host : host.substring(0, percent);
+        String zone = percent < 0 ? "" : host.substring(percent);
+        java.net.InetAddress a = address.indexOf(':') < 0 ? null : IpLiterals.parse(address);
+        if (a == null || !ZONE.matcher(zone).matches()) {
             throw new InvalidConfigException(what + " '" + text + "': '" + host + "' is not an IPv6 address");
         }
-        try {
-            // Only a literal reaches here (checked above), so this never queries DNS.
-            return java.net.InetAddress.getByName(host).getHostAddress().replaceAll("%.*$", "")
-                    + (host.contains("%") ? host.substring(host.indexOf('%')) : "");
-        } catch (java.net.UnknownHostException e) {
-            throw new InvalidConfigException(what + " '" + text + "': '" + host + "' is not an IPv6 address", e);
-        }
+        return a.getHostAddress() + zone;
     }
 
     static String format(String host, int port) {

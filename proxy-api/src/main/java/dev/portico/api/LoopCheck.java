@@ -2,7 +2,6 @@ package dev.portico.api;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -162,16 +161,6 @@ public final class LoopCheck {
 
     /** The address of an IP literal, {@code null} for a host name (never a name-service query). */
     static InetAddress literal(String host) {
-        boolean looksLiteral = host.indexOf(':') >= 0
-                || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
-        if (!looksLiteral) {
-            return null;
-        }
-        try {
-            return InetAddress.getByName(host);
-        } catch (UnknownHostException e) {
-            // Backend.parse accepts only valid literals and names; a record built by hand may not be one.
-            return null;
-        }
+        return IpLiterals.parse(host);
     }
 }

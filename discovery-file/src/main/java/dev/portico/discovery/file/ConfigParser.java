@@ -1,20 +1,14 @@
 package dev.portico.discovery.file;
 
-import dev.portico.api.AcceptProxy;
 import dev.portico.api.Backend;
-import dev.portico.api.Cidr;
-import dev.portico.api.ProxyProtocol;
-import dev.portico.api.ServerNames;
-import dev.portico.api.BalancePolicy;
 import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
-import dev.portico.api.HealthCheck;
+import dev.portico.api.FrontendSettings;
 import dev.portico.api.InvalidConfigException;
 import dev.portico.api.Protocol;
 import dev.portico.discovery.file.YamlNode.Entry;
 import dev.portico.discovery.file.YamlNode.Mapping;
 import dev.portico.discovery.file.YamlNode.Mark;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,8 +22,8 @@ import java.util.Optional;
  * same entries. Strict: every unknown key, wrong type and bad value is a {@link ConfigProblem} with
  * its line and column, and a file with any problem yields no frontends at all.
  *
- * <p>Each mapping is read through a table from key to setter ({@link #FRONTEND_KEYS} and friends);
- * a new per-frontend setting is one more row there.
+ * <p>Each mapping is read through a table from key to setter; a frontend's settings come from
+ * {@link FrontendSettings}, the table the annotation reader shares, so a new setting is one row there.
  */
 public final class ConfigParser {
 
@@ -83,61 +77,49 @@ public final class ConfigParser {
             .key("frontends", (e, d) -> d.frontends = Values.sequence(e))
             .build();
 
-    static final Map<String, Setter<HealthDraft>> HEALTH_KEYS = new KeyTable<HealthDraft>()
-            .key("interval", (e, d) -> d.interval = Setting.of(e, Values.duration(e)))
-            .key("timeout", (e, d) -> d.check = d.check.withTimeout(Values.positiveDuration(e)))
-            .key("rise", (e, d) -> d.check = d.check.withThresholds((int) Values.integer(e, 1, 100), d.check.fall()))
-            .key("fall", (e, d) -> d.check = d.check.withThresholds(d.check.rise(), (int) Values.integer(e, 1, 100)))
-            .key("initial", (e, d) -> d.check = d.check.withInitiallyUp("up".equals(Values.oneOf(e, "up", "down"))))
-            .key("enabled", (e, d) -> {
-                d.check = d.check.withEnabled(Values.bool(e));
-                d.enabledGiven = true;
-            })
-            .build();
-
-    static final Map<String, Setter<AcceptProxyDraft>> ACCEPT_PROXY_KEYS = new KeyTable<AcceptProxyDraft>()
-            .key("trusted", (e, d) -> d.trusted = cidrs(Values.sequence(e), d.problems))
-            .key("timeout", (e, d) -> d.timeout = Values.positiveDuration(e))
-            .build();
-
     static final Map<String, Setter<BackendDraft>> BACKEND_KEYS = new KeyTable<BackendDraft>()
             .key("address", (e, d) -> d.backend = Backend.parse(Values.string(e)).withWeight(d.weight))
             .key("weight", (e, d) -> d.weight((int) Values.integer(e, 0, Backend.MAX_WEIGHT)))
             .build();
 
     /**
-     * Per-frontend keys: the one place that maps a key to its setting. A new setting (PROXY
-     * protocol, allow and deny lists) is a row here, and a field in {@link Frontend} when the model
-     * lacks it.
+     * Per-frontend keys: those of the file format alone, then every row of {@link FrontendSettings}
+     * (a dotted file key such as {@code health.interval} is a key of a block).
      */
-    static final Map<String, Setter<FrontendDraft>> FRONTEND_KEYS = new KeyTable<FrontendDraft>()
-            .key("name", (e, d) -> d.builder.name(Values.printable(e)))
-            .key("bind", (e, d) -> {
-                d.bindGiven();
-                d.builder.bind(BindAddress.parse(Values.string(e)));
-            })
-            .key("backends", (e, d) -> d.builder.backends(d.backends(Values.sequence(e))))
-            .key("healthInterval", (e, d) -> d.healthInterval = Setting.of(e, Values.duration(e)))
-            .key("health", (e, d) -> read(e.value(), "health", HEALTH_KEYS, d.health, d.problems))
-            .key("timeout", (e, d) -> d.timeout = Setting.of(e, Values.duration(e)))
-            .key("idleTimeout", (e, d) -> d.idleTimeout = Setting.of(e, Values.duration(e)))
-            .key("connectTimeout", (e, d) -> d.builder.connectTimeout(Values.positiveDuration(e)))
-            .key("balance", (e, d) -> d.builder.balance(BalancePolicy.fromConfigName(Values.string(e))))
-            .key("proxyProtocol", (e, d) -> d.builder.sendProxy(ProxyProtocol.fromConfigName(Values.string(e))))
-            .key("acceptProxy", (e, d) -> {
-                AcceptProxyDraft a = new AcceptProxyDraft(d.problems);
-                if (read(e.value(), "acceptProxy", ACCEPT_PROXY_KEYS, a, d.problems)) {
-                    d.builder.acceptProxy(AcceptProxy.from(a.trusted, a.timeout));
-                }
-            })
-            .key("allow", (e, d) -> d.builder.allow(cidrs(Values.sequence(e), d.problems)))
-            .key("deny", (e, d) -> d.builder.deny(cidrs(Values.sequence(e), d.problems)))
-            .key("maxConnections", (e, d) -> d.builder.maxConnections((int) Values.integer(e, 0, Integer.MAX_VALUE)))
-            .key("affinity", (e, d) -> d.builder.affinity(Values.duration(e)))
-            .key("protocol", (e, d) -> d.protocol(Protocol.fromConfigName(Values.string(e))))
-            .key("sni", (e, d) -> d.sni(e.value().mark(), serverNames(Values.sequence(e), d.problems)))
-            .build();
+    static final Map<String, Setter<FrontendDraft>> FRONTEND_KEYS = frontendKeys();
 
+    private static Map<String, Setter<FrontendDraft>> frontendKeys() {
+        KeyTable<FrontendDraft> table = new KeyTable<FrontendDraft>()
+                .key("name", (e, d) -> d.builder.name(Values.printable(e)))
+                .key("bind", (e, d) -> {
+                    d.bindGiven();
+                    d.builder.bind(BindAddress.parse(Values.string(e)));
+                })
+                .key("backends", (e, d) -> d.builder.backends(backends(Values.sequence(e), d.problems)))
+                .key("protocol", (e, d) -> d.protocol(Protocol.fromConfigName(Values.string(e))));
+        Map<String, KeyTable<FrontendDraft>> blocks = new LinkedHashMap<>();
+        for (FrontendSettings.Setting<?> s : FrontendSettings.ALL) {
+            int dot = s.fileKey().indexOf('.');
+            if (dot < 0) {
+                table.key(s.fileKey(), (e, d) -> d.read(s, e));
+                continue;
+            }
+            String block = s.fileKey().substring(0, dot);
+            KeyTable<FrontendDraft> keys = blocks.get(block);
+            if (keys == null) {
+                keys = new KeyTable<>();
+                blocks.put(block, keys);
+                Map<String, Setter<FrontendDraft>> blockKeys = keys.map;
+                table.key(block, (e, d) -> {
+                    if (read(e.value(), block, Collections.unmodifiableMap(blockKeys), d, d.problems)) {
+                        d.checkBlock(block, e.value().mark());
+                    }
+                });
+            }
+            keys.key(s.fileKey().substring(dot + 1), (e, d) -> d.read(s, e));
+        }
+        return table.build();
+    }
 
     private ConfigParser() {
     }
@@ -261,13 +243,6 @@ public final class ConfigParser {
         }
     }
 
-    /** A value read from the file and where it was written, for messages about two settings at once. */
-    record Setting<T>(T value, String key, Mark mark) {
-        static <T> Setting<T> of(Entry e, T value) {
-            return new Setting<>(value, e.key(), e.value().mark());
-        }
-    }
-
     private static final class RootDraft {
         private boolean apiVersionGiven;
         private YamlNode.Sequence frontends;
@@ -280,68 +255,6 @@ public final class ConfigParser {
                         + API_VERSION);
             }
         }
-    }
-
-    /** The health block: interval is kept apart to check it against l4proxy's healthInterval. */
-    static final class HealthDraft {
-        Setting<Duration> interval;
-        HealthCheck check = HealthCheck.DEFAULT;
-        // UDP frontends probe only when the file says so: a TCP probe of a UDP service proves little.
-        boolean enabledGiven;
-    }
-
-    /** The acceptProxy block; trusted networks are required. */
-    static final class AcceptProxyDraft {
-        private final Problems problems;
-        private List<Cidr> trusted = List.of();
-        private Duration timeout = AcceptProxy.DEFAULT_HEADER_TIMEOUT;
-
-        AcceptProxyDraft(Problems problems) {
-            this.problems = problems;
-        }
-    }
-
-    /** Reads a list of networks, each problem at its own item. */
-    static List<Cidr> cidrs(YamlNode.Sequence list, Problems problems) {
-        List<Cidr> out = new ArrayList<>();
-        for (YamlNode item : list.items()) {
-            if (!(item instanceof YamlNode.Scalar s) || s.isNull()) {
-                problems.add(item.mark(), "expected a network like 192.168.1.0/24 or fd00::/8, got " + item.kindName());
-                continue;
-            }
-            try {
-                out.add(Cidr.parse(s.text()));
-            } catch (InvalidConfigException e) {
-                problems.add(item.mark(), e.getMessage());
-            }
-        }
-        return out;
-    }
-
-    /** Reads a list of TLS server names, each problem at its own item. */
-    static List<String> serverNames(YamlNode.Sequence list, Problems problems) {
-        List<String> out = new ArrayList<>();
-        Map<String, Mark> seen = new LinkedHashMap<>();
-        for (YamlNode item : list.items()) {
-            if (!(item instanceof YamlNode.Scalar s) || s.isNull()) {
-                problems.add(item.mark(), "expected a server name like grafana.example.org or *.apps.example.org, got "
-                        + item.kindName());
-                continue;
-            }
-            try {
-                String name = ServerNames.parse(s.text());
-                Mark first = seen.putIfAbsent(name, item.mark());
-                if (first != null) {
-                    problems.add(item.mark(), "server name " + name + " is listed twice (also at line " + first.line()
-                            + ")");
-                    continue;
-                }
-                out.add(name);
-            } catch (InvalidConfigException e) {
-                problems.add(item.mark(), e.getMessage());
-            }
-        }
-        return out;
     }
 
     static final class BackendDraft {

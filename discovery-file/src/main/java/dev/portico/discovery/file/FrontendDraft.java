@@ -1,33 +1,38 @@
 package dev.portico.discovery.file;
 
-import dev.portico.api.Backend;
 import dev.portico.api.BindAddress;
+import dev.portico.api.Durations;
 import dev.portico.api.Frontend;
-import dev.portico.api.HealthCheck;
+import dev.portico.api.FrontendSettings;
+import dev.portico.api.FrontendSettings.Setting;
 import dev.portico.api.InvalidConfigException;
 import dev.portico.api.Protocol;
-import dev.portico.discovery.file.ConfigParser.Setting;
+import dev.portico.discovery.file.YamlNode.Entry;
 import dev.portico.discovery.file.YamlNode.Mark;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * One frontend entry while it is read. Settings that map straight to the model go into the
- * {@link Frontend.Builder}; the l4proxy keys that Portico renamed ({@code timeout} and
- * {@code idleTimeout}, {@code healthInterval} and {@code health.interval}) are held apart so the pair
- * can be checked against each other once the whole entry is read.
+ * One frontend entry while it is read. The file format's own keys (name, bind, backends, protocol)
+ * go into the {@link Frontend.Builder} at once; the {@link FrontendSettings} rows are read in file
+ * order (so problems come in file order) and set in table order once the whole entry is read, so
+ * that a key and the older key it replaces ({@code idleTimeout} and {@code timeout}) can be checked
+ * against each other.
  */
 final class FrontendDraft {
     final Problems problems;
     // A placeholder until the bind key is read; finish() refuses an entry without one.
     final Frontend.Builder builder = Frontend.builder(BindAddress.wildcard(0));
-    final ConfigParser.HealthDraft health = new ConfigParser.HealthDraft();
-    Setting<Duration> healthInterval;
-    Setting<Duration> timeout;
-    Setting<Duration> idleTimeout;
+    private final Map<Setting<?>, Read> reads = new LinkedHashMap<>();
     private boolean bindGiven;
     private Protocol protocol = Protocol.TCP;
-    private Mark sniMark;
+
+    /** A value read from the file, where it was written, and what sets it. */
+    private record Read(Object value, String key, Mark mark, Consumer<Frontend.Builder> set) {
+    }
 
     FrontendDraft(Problems problems) {
         this.problems = problems;
@@ -43,13 +48,30 @@ final class FrontendDraft {
         builder.protocol(value);
     }
 
-    void sni(Mark at, List<String> names) {
-        sniMark = names.isEmpty() ? null : at;
-        builder.sni(names);
+    <T> void read(Setting<T> setting, Entry e) {
+        T value = setting.read(new FileValue(e, problems));
+        reads.put(setting, new Read(value, e.key(), e.value().mark(), b -> setting.apply(b, value)));
     }
 
-    List<Backend> backends(YamlNode.Sequence list) {
-        return ConfigParser.backends(list, problems);
+    /**
+     * Checks a block's settings on their own, so that what is wrong with the block as a whole
+     * ({@code acceptProxy} without {@code trusted}) is reported at the block, and the block's settings
+     * are then dropped.
+     */
+    void checkBlock(String block, Mark at) {
+        Frontend.Builder alone = Frontend.builder(BindAddress.wildcard(0));
+        for (Map.Entry<Setting<?>, Read> r : reads.entrySet()) {
+            if (r.getKey().fileKey().startsWith(block + ".")) {
+                r.getValue().set().accept(alone);
+            }
+        }
+        try {
+            alone.build();
+        } catch (InvalidConfigException e) {
+            problems.add(at, e.getMessage());
+            // Said once, at the block: not again at the entry.
+            reads.keySet().removeIf(s -> s.fileKey().startsWith(block + "."));
+        }
     }
 
     /**
@@ -62,25 +84,29 @@ final class FrontendDraft {
             problems.add(at, "missing 'bind' (where to listen, e.g. bind: :80)");
             return null;
         }
-        boolean udp = protocol == Protocol.UDP;
-        if (udp && sniMark != null) {
+        Read sni = reads.get(FrontendSettings.SNI);
+        if (protocol == Protocol.UDP && sni != null && !((List<?>) sni.value()).isEmpty()) {
             // Said at the sni key rather than at the entry: that is the line to change.
-            problems.add(sniMark, "sni applies to TCP frontends only: a UDP datagram carries no TLS server name"
+            problems.add(sni.mark(), "sni applies to TCP frontends only: a UDP datagram carries no TLS server name"
                     + " (this entry has protocol: udp)");
             return null;
         }
-        Duration idle = pick(timeout, idleTimeout, udp ? Frontend.DEFAULT_UDP_IDLE_TIMEOUT : Frontend.DEFAULT_IDLE_TIMEOUT);
-        Duration interval = pick(healthInterval, health.interval, HealthCheck.DEFAULT_INTERVAL);
-        HealthCheck check = health.check.withInterval(interval);
-        if (udp && !health.enabledGiven) {
-            check = check.withEnabled(false);
+        for (Setting<?> s : FrontendSettings.ALL) {
+            Read r = reads.get(s);
+            if (r == null) {
+                continue;
+            }
+            if (s.replaces() != null) {
+                checkAgreement(r, reads.get(s.replaces()));
+            }
+            try {
+                r.set().accept(builder);
+            } catch (InvalidConfigException e) {
+                problems.add(r.mark(), e.getMessage());
+            }
         }
         try {
-            return builder.health(check)
-                    .idleTimeout(idle)
-                    .source(source)
-                    .origin(problems.place(at))
-                    .build();
+            return builder.source(source).origin(problems.place(at)).build();
         } catch (InvalidConfigException e) {
             problems.add(at, e.getMessage());
             return null;
@@ -88,17 +114,16 @@ final class FrontendDraft {
     }
 
     /**
-     * Resolves an l4proxy key and the Portico key that replaces it. Zero means "the default" in
-     * l4proxy ({@code timeout: 0s} is in every file it writes), so a zero never disagrees.
+     * A key and the l4proxy key it replaces must not both say something different. Zero means "the
+     * default" in l4proxy ({@code timeout: 0s} is in every file it writes), so a zero never disagrees.
      */
-    private Duration pick(Setting<Duration> legacy, Setting<Duration> modern, Duration fallback) {
-        Setting<Duration> l = legacy == null || legacy.value().isZero() ? null : legacy;
-        Setting<Duration> m = modern == null || modern.value().isZero() ? null : modern;
-        if (l != null && m != null && !l.value().equals(m.value())) {
-            problems.add(m.mark(), m.key() + " " + Durations.format(m.value()) + " disagrees with " + l.key() + " "
-                    + Durations.format(l.value()) + " at line " + l.mark().line() + "; " + m.key() + " replaces "
-                    + l.key() + ", so give only one of them");
+    private void checkAgreement(Read modern, Read legacy) {
+        if (legacy == null || !(modern.value() instanceof Duration m) || !(legacy.value() instanceof Duration l)
+                || m.isZero() || l.isZero() || m.equals(l)) {
+            return;
         }
-        return m != null ? m.value() : l != null ? l.value() : fallback;
+        problems.add(modern.mark(), modern.key() + " " + Durations.format(m) + " disagrees with " + legacy.key() + " "
+                + Durations.format(l) + " at line " + legacy.mark().line() + "; " + modern.key() + " replaces "
+                + legacy.key() + ", so give only one of them");
     }
 }

@@ -1,6 +1,7 @@
 package dev.portico.discovery.file;
 
 import dev.portico.api.Backend;
+import dev.portico.api.Durations;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.discovery.file.YamlNode.Mark;

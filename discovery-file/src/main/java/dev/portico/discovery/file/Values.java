@@ -1,5 +1,6 @@
 package dev.portico.discovery.file;
 
+import dev.portico.api.Durations;
 import dev.portico.api.InvalidConfigException;
 import dev.portico.discovery.file.YamlNode.Entry;
 import dev.portico.discovery.file.YamlNode.Scalar;

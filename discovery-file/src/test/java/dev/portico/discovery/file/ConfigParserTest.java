@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portico.api.Backend;
 import dev.portico.api.BalancePolicy;
 import dev.portico.api.BindAddress;
+import dev.portico.api.Durations;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import java.io.IOException;

@@ -1,7 +1,10 @@
 package dev.portico.discovery.kubernetes;
 
 import dev.portico.api.Cidr;
+import dev.portico.api.Durations;
+import dev.portico.api.FrontendSettings;
 import dev.portico.api.InvalidConfigException;
+import dev.portico.api.ServerNames;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,87 +12,53 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Readers for annotation values, all strings. Each failure is an {@link InvalidConfigException}
- * that starts {@code annotation KEY: 'VALUE'} or {@code annotation KEY: } and says what is wrong, so
- * the message needs only the Service's {@code namespace/name} in front to be complete.
+ * One annotation's value read as each kind of {@link FrontendSettings} value, all strings: lists are
+ * comma-separated, durations are {@link Durations}' grammar. Each failure is an
+ * {@link InvalidConfigException} that starts {@code annotation KEY: 'VALUE'} or {@code annotation KEY: }
+ * and says what is wrong, so the message needs only the Service's {@code namespace/name} in front to
+ * be complete.
  */
-final class AnnotationValues {
+final class AnnotationValues implements FrontendSettings.Value {
 
-    private static final Pattern DURATION_PART = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
-    static final String DURATION_HELP = "use a whole number of seconds or units, e.g. 5, 5s, 250ms, 1m, 1h, 1m30s";
+    private final String key;
+    private final String value;
 
-    private AnnotationValues() {
+    AnnotationValues(String key, String value) {
+        this.key = key;
+        this.value = value;
     }
 
-    /** See {@link Annotations#parseDuration(String)}. */
-    static Duration parseDuration(String text) {
-        String s = text == null ? "" : text.strip();
-        if (s.chars().allMatch(Character::isDigit) && !s.isEmpty() && s.length() <= 9) {
-            return Duration.ofSeconds(Long.parseLong(s));
-        }
-        Matcher m = DURATION_PART.matcher(s);
-        Duration total = Duration.ZERO;
-        int end = 0;
-        while (!s.isEmpty() && m.find() && m.start() == end) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            });
-            end = m.end();
-        }
-        if (s.isEmpty() || end != s.length()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration");
-        }
-        return total;
+    @Override
+    public Duration duration() {
+        return duration(key, value);
     }
 
-    /** A duration longer than zero. */
-    static Duration positiveDuration(String key, String value) {
-        Duration d = duration(key, value);
+    @Override
+    public Duration positiveDuration() {
+        Duration d = duration();
         if (d.isZero()) {
             throw new InvalidConfigException("annotation " + key + ": '" + value + "' must be longer than zero");
         }
         return d;
     }
 
-    /** A duration of zero or more, for settings where zero means off. */
-    static Duration duration(String key, String value) {
-        try {
-            return parseDuration(value);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException("annotation " + key + ": '" + value + "' is not a duration ("
-                    + DURATION_HELP + ")", e);
-        }
+    /** service-announcer writes whole seconds. */
+    @Override
+    public Duration l4proxySeconds() {
+        return Duration.ofSeconds(wholeNumber(key, value, 1, Integer.MAX_VALUE, " of seconds"));
     }
 
-    /** A whole number from {@code min} to {@code max}, written in decimal digits only. */
-    static int wholeNumber(String key, String value, int min, int max) {
-        String s = value.strip();
-        if (s.isEmpty() || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new InvalidConfigException("annotation " + key + ": '" + value + "' is not a whole number"
-                    + (key.equals(Annotations.L4PROXY_HEALTH_INTERVAL) ? " of seconds" : ""));
-        }
-        // More digits than any int has is out of range, not "not a number".
-        long n = s.length() > 10 ? Long.MAX_VALUE : Long.parseLong(s);
-        if (n < min || n > max) {
-            String problem = max != Integer.MAX_VALUE ? "is out of range (" + min + "-" + max + ")"
-                    : n < min ? "must be at least " + min : "is too large (at most " + max + ")";
-            throw new InvalidConfigException("annotation " + key + ": '" + value + "' " + problem);
-        }
-        return (int) n;
+    @Override
+    public int wholeNumber(int min, int max) {
+        return wholeNumber(key, value, min, max, "");
     }
 
     /** {@code up} or {@code down} (also {@code true}, {@code false}). */
-    static boolean upOrDown(String key, String value) {
+    @Override
+    public boolean upOrDown() {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "up", "true" -> true;
             case "down", "false" -> false;
@@ -99,7 +68,8 @@ final class AnnotationValues {
     }
 
     /** {@code true} or {@code false}, in any case. */
-    static boolean trueOrFalse(String key, String value) {
+    @Override
+    public boolean bool() {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
@@ -108,16 +78,64 @@ final class AnnotationValues {
         };
     }
 
-    /**
-     * A value read by a model type's own parser, whose message (which quotes the value) is kept and
-     * prefixed with the annotation.
-     */
-    static <T> T parsed(String key, String value, Function<String, T> parser) {
+    @Override
+    public <T> T choice(String what, String names, Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("annotation " + key + ": '" + value + "' is not a " + what
+                    + " (one of: " + names + ")", e);
+        }
+    }
+
+    /** The model type's message (which quotes the value), prefixed with the annotation. */
+    @Override
+    public <T> T parsed(Function<String, T> parser) {
         try {
             return parser.apply(value);
         } catch (InvalidConfigException e) {
             throw new InvalidConfigException("annotation " + key + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public List<Cidr> networks() {
+        return networks(key, value);
+    }
+
+    @Override
+    public List<String> serverNames() {
+        if (value.isBlank()) {
+            throw new InvalidConfigException("annotation " + key + ": is empty (write names like "
+                    + "grafana.example.org,*.apps.example.org, or remove the annotation)");
+        }
+        return parsed(v -> ServerNames.parseAll(List.of(v.split(",", -1))));
+    }
+
+    /** A duration of zero or more, for settings where zero means off. */
+    static Duration duration(String key, String value) {
+        try {
+            return Durations.parse(value);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException("annotation " + key + ": '" + value + "' is not a duration (use "
+                    + Durations.FORMS + ")", e);
+        }
+    }
+
+    /** A whole number from {@code min} to {@code max}, written in decimal digits only. */
+    private static int wholeNumber(String key, String value, int min, int max, String unit) {
+        String s = value.strip();
+        if (s.isEmpty() || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new InvalidConfigException("annotation " + key + ": '" + value + "' is not a whole number" + unit);
+        }
+        // More digits than any int has is out of range, not "not a number".
+        long n = s.length() > 10 ? Long.MAX_VALUE : Long.parseLong(s);
+        if (n < min || n > max) {
+            String problem = max != Integer.MAX_VALUE ? "is out of range (" + min + "-" + max + ")"
+                    : n < min ? "must be at least " + min : "is too large (at most " + max + ")";
+            throw new InvalidConfigException("annotation " + key + ": '" + value + "' " + problem);
+        }
+        return (int) n;
     }
 
     /** Comma-separated names, in written order without repeats; none may be empty. */
@@ -171,38 +189,5 @@ final class AnnotationValues {
             }
         }
         return out;
-    }
-
-    /** The known key within two edits of a mistyped one, if any. */
-    static String nearest(String key, Set<String> known) {
-        String best = null;
-        int bestDistance = 3;
-        for (String k : new TreeSet<>(known)) {
-            int d = distance(key, k);
-            if (d < bestDistance) {
-                best = k;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

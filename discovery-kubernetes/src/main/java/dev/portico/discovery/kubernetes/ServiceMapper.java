@@ -3,6 +3,7 @@ package dev.portico.discovery.kubernetes;
 import dev.portico.api.Backend;
 import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
+import dev.portico.api.FrontendSettings;
 import dev.portico.api.InvalidConfigException;
 import dev.portico.api.Protocol;
 import dev.portico.api.ProxyProtocol;
@@ -114,8 +115,8 @@ public final class ServiceMapper {
             settings = Annotations.parse(meta == null ? null : meta.getAnnotations());
             chosen = classes.choose(meta == null ? null : meta.getLabels(), settings.exposure());
             // An annotation replaces the Service field outright; the field is then not read at all.
-            allow = settings.allow() != null ? settings.allow() : sourceRanges(service.getSpec());
-            affinity = settings.affinity() != null ? settings.affinity() : sessionAffinity(service.getSpec());
+            allow = settings.gives(FrontendSettings.ALLOW) ? List.of() : sourceRanges(service.getSpec());
+            affinity = settings.gives(FrontendSettings.AFFINITY) ? Duration.ZERO : sessionAffinity(service.getSpec());
         } catch (InvalidConfigException e) {
             return new Rejected(origin, e.getMessage());
         }
@@ -144,13 +145,14 @@ public final class ServiceMapper {
                     unserved.add(port + " is not served: Portico forwards TCP and UDP only");
                     continue;
                 }
-                if (udp && (settings.sendProxy() != ProxyProtocol.OFF || settings.acceptProxy().enabled())) {
+                Frontend sample = settings.sample();
+                if (udp && (sample.sendProxy() != ProxyProtocol.OFF || sample.acceptProxy().enabled())) {
                     unserved.add(port + " is not served: PROXY protocol is not supported for UDP");
                     continue;
                 }
-                if (udp && !settings.sni().isEmpty()) {
+                if (udp && !sample.sni().isEmpty()) {
                     // Served without names it would claim the whole UDP bind, which the names were meant to share.
-                    unserved.add(port + " is not served: " + Annotations.SNI + " routes TCP ports only (a UDP datagram"
+                    unserved.add(port + " is not served: " + FrontendSettings.SNI.annotationKey() + " routes TCP ports only (a UDP datagram"
                             + " carries no TLS server name)");
                     continue;
                 }
@@ -159,32 +161,15 @@ public final class ServiceMapper {
                     backends.add(new Backend(host, p.getPort()));
                 }
                 for (ExposureClasses.ExposureClass c : chosen) {
+                    // The Service's own fields first, the annotations over them; what neither
+                    // says keeps the builder's default for the protocol (UDP: 60 s idle, no probes).
                     Frontend.Builder b = Frontend.builder(c.bindFor(p.getPort()))
                             .name(origin + ":" + label + (c.name().equals(ExposureClasses.DEFAULT) ? "" : "@" + c.name()))
                             .protocol(udp ? Protocol.UDP : Protocol.TCP)
                             .backends(backends)
-                            .health(settings.health())
-                            .idleTimeout(settings.idleTimeout())
-                            .connectTimeout(settings.connectTimeout())
-                            .balance(settings.balance())
-                            .sendProxy(settings.sendProxy())
-                            .acceptProxy(settings.acceptProxy())
                             .allow(allow)
-                            .deny(settings.deny())
-                            .maxConnections(settings.maxConnections())
-                            .affinity(affinity)
-                            .sni(settings.sni())
-                            .source(source)
-                            .origin(origin);
-                    if (udp) {
-                        // UDP's own defaults unless an annotation says otherwise: 60 s idle, no probes.
-                        if (!annotated(meta, Annotations.IDLE_TIMEOUT)) {
-                            b.idleTimeout(null);
-                        }
-                        if (!annotated(meta, Annotations.HEALTH_ENABLED)) {
-                            b.health(settings.health().withEnabled(false));
-                        }
-                    }
+                            .affinity(affinity);
+                    settings.applyTo(b).source(source).origin(origin);
                     frontends.add(b.build());
                 }
             }
@@ -192,10 +177,6 @@ public final class ServiceMapper {
             return new Rejected(origin, e.getMessage());
         }
         return new Mapped(frontends, unserved);
-    }
-
-    private static boolean annotated(ObjectMeta meta, String key) {
-        return meta != null && meta.getAnnotations() != null && meta.getAnnotations().containsKey(key);
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.portico.discovery.kubernetes;
 
 import dev.portico.api.AcceptProxy;
+import dev.portico.api.FrontendSettings;
 import dev.portico.api.BalancePolicy;
 import dev.portico.api.Cidr;
+import dev.portico.api.Durations;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.InvalidConfigException;
@@ -24,62 +26,74 @@ class AnnotationsTest {
     @ParameterizedTest
     @CsvSource({"5, PT5S", "5s, PT5S", "250ms, PT0.25S", "1m, PT1M", "1h, PT1H", "1m30s, PT1M30S", "' 2h ', PT2H"})
     void readsDurations(String text, Duration expected) {
-        assertThat(Annotations.parseDuration(text)).isEqualTo(expected);
+        assertThat(Durations.parse(text)).isEqualTo(expected);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"abc", "5x", "", "-5s", "1.5s", "s", "5 s", "m5"})
+    @ValueSource(strings = {"abc", "5x", "", "-5s", "s", "5 s", "m5"})
     void rejectsWhatIsNotADuration(String text) {
-        assertThatThrownBy(() -> Annotations.parseDuration(text)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Durations.parse(text)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void durationAnnotationsTakeDecimalsAsFilesDo() {
+        Frontend f = Annotations.parse(Map.of(FrontendSettings.IDLE_TIMEOUT.annotationKey(), "1.5h",
+                FrontendSettings.CONNECT_TIMEOUT.annotationKey(), "1.5",
+                FrontendSettings.HEALTH_TIMEOUT.annotationKey(), "0.25s")).sample();
+        assertThat(f.idleTimeout()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(f.connectTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(f.health().timeout()).isEqualTo(Duration.ofMillis(250));
     }
 
     @Test
     void withoutAnnotationsEverythingIsDefault() {
         Annotations.Settings s = Annotations.parse(null);
+        Frontend f = s.sample();
         assertThat(s.exposure()).isNull();
-        assertThat(s.health()).isEqualTo(HealthCheck.DEFAULT);
-        assertThat(s.idleTimeout()).isEqualTo(Frontend.DEFAULT_IDLE_TIMEOUT);
-        assertThat(s.connectTimeout()).isEqualTo(Frontend.DEFAULT_CONNECT_TIMEOUT);
-        assertThat(s.balance()).isEqualTo(BalancePolicy.RANDOM);
-        assertThat(s.sendProxy()).isEqualTo(ProxyProtocol.OFF);
-        assertThat(s.acceptProxy()).isEqualTo(AcceptProxy.OFF);
-        assertThat(s.allow()).as("absent, so that spec.loadBalancerSourceRanges may apply").isNull();
-        assertThat(s.deny()).isEmpty();
-        assertThat(s.maxConnections()).isZero();
-        assertThat(s.affinity()).as("absent, so that spec.sessionAffinity may apply").isNull();
+        assertThat(f.health()).isEqualTo(HealthCheck.DEFAULT);
+        assertThat(f.idleTimeout()).isEqualTo(Frontend.DEFAULT_IDLE_TIMEOUT);
+        assertThat(f.connectTimeout()).isEqualTo(Frontend.DEFAULT_CONNECT_TIMEOUT);
+        assertThat(f.balance()).isEqualTo(BalancePolicy.RANDOM);
+        assertThat(f.sendProxy()).isEqualTo(ProxyProtocol.OFF);
+        assertThat(f.acceptProxy()).isEqualTo(AcceptProxy.OFF);
+        assertThat(s.gives(FrontendSettings.ALLOW)).as("absent, so that spec.loadBalancerSourceRanges may apply").isFalse();
+        assertThat(f.deny()).isEmpty();
+        assertThat(f.maxConnections()).isZero();
+        assertThat(s.gives(FrontendSettings.AFFINITY)).as("absent, so that spec.sessionAffinity may apply").isFalse();
     }
 
     @Test
     void readsEverySetting() {
         Annotations.Settings s = Annotations.parse(Map.of(
-                Annotations.L4PROXY_HEALTH_INTERVAL, "7",
-                Annotations.HEALTH_TIMEOUT, "1500ms",
-                Annotations.HEALTH_RISE, "1",
-                Annotations.HEALTH_FALL, "5",
-                Annotations.HEALTH_INITIAL, "down",
-                Annotations.IDLE_TIMEOUT, "2h",
-                Annotations.CONNECT_TIMEOUT, "3",
-                Annotations.BALANCE, "round-robin",
+                FrontendSettings.L4PROXY_HEALTH_INTERVAL.annotationKey(), "7",
+                FrontendSettings.HEALTH_TIMEOUT.annotationKey(), "1500ms",
+                FrontendSettings.HEALTH_RISE.annotationKey(), "1",
+                FrontendSettings.HEALTH_FALL.annotationKey(), "5",
+                FrontendSettings.HEALTH_INITIAL.annotationKey(), "down",
+                FrontendSettings.IDLE_TIMEOUT.annotationKey(), "2h",
+                FrontendSettings.CONNECT_TIMEOUT.annotationKey(), "3",
+                FrontendSettings.BALANCE.annotationKey(), "round-robin",
                 Annotations.EXPOSURE, "internal, external,internal",
                 "unrelated.example.com/x", "anything"));
-        assertThat(s.health()).isEqualTo(new HealthCheck(true, Duration.ofSeconds(7), Duration.ofMillis(1500), 1, 5, false));
-        assertThat(s.idleTimeout()).isEqualTo(Duration.ofHours(2));
-        assertThat(s.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(s.balance()).isEqualTo(BalancePolicy.ROUND_ROBIN);
+        Frontend f = s.sample();
+        assertThat(f.health()).isEqualTo(new HealthCheck(true, Duration.ofSeconds(7), Duration.ofMillis(1500), 1, 5, false));
+        assertThat(f.idleTimeout()).isEqualTo(Duration.ofHours(2));
+        assertThat(f.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(f.balance()).isEqualTo(BalancePolicy.ROUND_ROBIN);
         assertThat(s.exposure()).containsExactly("internal", "external");
     }
 
     @Test
     void readsEveryOperatorSetting() {
-        Annotations.Settings s = Annotations.parse(Map.of(
-                Annotations.PROXY_PROTOCOL, "v2",
-                Annotations.ACCEPT_PROXY, "10.0.0.1/32, 192.168.1.0/24",
-                Annotations.ACCEPT_PROXY_TIMEOUT, "1500ms",
-                Annotations.ALLOW, "192.168.0.0/16,fd00::/8",
-                Annotations.DENY, " 192.168.1.66 ",
-                Annotations.MAX_CONNECTIONS, "500",
-                Annotations.AFFINITY, "3h",
-                Annotations.BALANCE, "source"));
+        Frontend s = Annotations.parse(Map.of(
+                FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v2",
+                FrontendSettings.ACCEPT_PROXY.annotationKey(), "10.0.0.1/32, 192.168.1.0/24",
+                FrontendSettings.ACCEPT_PROXY_TIMEOUT.annotationKey(), "1500ms",
+                FrontendSettings.ALLOW.annotationKey(), "192.168.0.0/16,fd00::/8",
+                FrontendSettings.DENY.annotationKey(), " 192.168.1.66 ",
+                FrontendSettings.MAX_CONNECTIONS.annotationKey(), "500",
+                FrontendSettings.AFFINITY.annotationKey(), "3h",
+                FrontendSettings.BALANCE.annotationKey(), "source")).sample();
         assertThat(s.sendProxy()).isEqualTo(ProxyProtocol.V2);
         assertThat(s.acceptProxy()).isEqualTo(AcceptProxy.from(
                 List.of(Cidr.parse("10.0.0.1/32"), Cidr.parse("192.168.1.0/24")), Duration.ofMillis(1500)));
@@ -93,12 +107,12 @@ class AnnotationsTest {
     @ParameterizedTest
     @CsvSource({"off, OFF", "v1, V1", "V2, V2", "' v1 ', V1"})
     void readsEveryProxyProtocolVersion(String text, ProxyProtocol expected) {
-        assertThat(Annotations.parse(Map.of(Annotations.PROXY_PROTOCOL, text)).sendProxy()).isEqualTo(expected);
+        assertThat(Annotations.parse(Map.of(FrontendSettings.PROXY_PROTOCOL.annotationKey(), text)).sample().sendProxy()).isEqualTo(expected);
     }
 
     @Test
     void acceptingProxyHeadersHasAThreeSecondHeaderTimeoutByDefault() {
-        AcceptProxy a = Annotations.parse(Map.of(Annotations.ACCEPT_PROXY, "10.0.0.1")).acceptProxy();
+        AcceptProxy a = Annotations.parse(Map.of(FrontendSettings.ACCEPT_PROXY.annotationKey(), "10.0.0.1")).sample().acceptProxy();
         assertThat(a.enabled()).isTrue();
         assertThat(a.trusted()).containsExactly(Cidr.parse("10.0.0.1/32"));
         assertThat(a.headerTimeout()).isEqualTo(AcceptProxy.DEFAULT_HEADER_TIMEOUT).isEqualTo(Duration.ofSeconds(3));
@@ -106,7 +120,7 @@ class AnnotationsTest {
 
     @Test
     void zeroMeansNoLimitAndNoAffinity() {
-        Annotations.Settings s = Annotations.parse(Map.of(Annotations.MAX_CONNECTIONS, "0", Annotations.AFFINITY, "0"));
+        Frontend s = Annotations.parse(Map.of(FrontendSettings.MAX_CONNECTIONS.annotationKey(), "0", FrontendSettings.AFFINITY.annotationKey(), "0")).sample();
         assertThat(s.maxConnections()).isZero();
         assertThat(s.affinity()).as("said, and said off: a sessionAffinity field no longer applies").isZero();
     }
@@ -114,22 +128,22 @@ class AnnotationsTest {
     @ParameterizedTest
     @ValueSource(strings = {"random", "roundrobin", "leastconn", "source"})
     void acceptsEveryBalancePolicyByItsFileName(String name) {
-        assertThat(Annotations.parse(Map.of(Annotations.BALANCE, name)).balance())
+        assertThat(Annotations.parse(Map.of(FrontendSettings.BALANCE.annotationKey(), name)).sample().balance())
                 .isEqualTo(BalancePolicy.fromConfigName(name));
         assertThat(BalancePolicy.names()).contains(name);
     }
 
     @Test
     void healthChecksCanBeTurnedOff() {
-        assertThat(Annotations.parse(Map.of(Annotations.HEALTH_ENABLED, "false")).health())
+        assertThat(Annotations.parse(Map.of(FrontendSettings.HEALTH_ENABLED.annotationKey(), "false")).sample().health())
                 .isEqualTo(HealthCheck.DEFAULT.withEnabled(false));
-        assertThat(Annotations.parse(Map.of(Annotations.HEALTH_ENABLED, "True")).health()).isEqualTo(HealthCheck.DEFAULT);
+        assertThat(Annotations.parse(Map.of(FrontendSettings.HEALTH_ENABLED.annotationKey(), "True")).sample().health()).isEqualTo(HealthCheck.DEFAULT);
     }
 
     @Test
     void porticosHealthIntervalWinsOverL4proxys() {
-        Annotations.Settings s = Annotations.parse(Map.of(Annotations.L4PROXY_HEALTH_INTERVAL, "7",
-                Annotations.HEALTH_INTERVAL, "250ms"));
+        Frontend s = Annotations.parse(Map.of(FrontendSettings.L4PROXY_HEALTH_INTERVAL.annotationKey(), "7",
+                FrontendSettings.HEALTH_INTERVAL.annotationKey(), "250ms")).sample();
         assertThat(s.health().interval()).isEqualTo(Duration.ofMillis(250));
     }
 
@@ -176,15 +190,15 @@ class AnnotationsTest {
 
     @Test
     void aPositiveDurationAnnotationRefusesZeroWhereZeroMeansNothing() {
-        assertThatThrownBy(() -> Annotations.parse(Map.of(Annotations.ACCEPT_PROXY, "10.0.0.1",
-                Annotations.ACCEPT_PROXY_TIMEOUT, "0s")))
+        assertThatThrownBy(() -> Annotations.parse(Map.of(FrontendSettings.ACCEPT_PROXY.annotationKey(), "10.0.0.1",
+                FrontendSettings.ACCEPT_PROXY_TIMEOUT.annotationKey(), "0s")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("annotation portico.dev/accept-proxy-timeout: '0s' must be longer than zero");
     }
 
     @Test
     void anAcceptProxyTimeoutWithoutTrustedNetworksIsAnError() {
-        assertThatThrownBy(() -> Annotations.parse(Map.of(Annotations.ACCEPT_PROXY_TIMEOUT, "1s")))
+        assertThatThrownBy(() -> Annotations.parse(Map.of(FrontendSettings.ACCEPT_PROXY_TIMEOUT.annotationKey(), "1s")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("annotation portico.dev/accept-proxy-timeout: has no effect without portico.dev/accept-proxy "
                         + "(the networks trusted to send PROXY headers)");

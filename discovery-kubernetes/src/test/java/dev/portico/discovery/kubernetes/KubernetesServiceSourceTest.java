@@ -1,6 +1,7 @@
 package dev.portico.discovery.kubernetes;
 
 import dev.portico.api.BindAddress;
+import dev.portico.api.FrontendSettings;
 import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.Protocol;
@@ -111,7 +112,7 @@ class KubernetesServiceSourceTest {
         awaitSummary(":80 -> 127.0.0.2:80,127.0.0.3:80", ":8080 -> 127.0.0.2:8080,127.0.0.3:8080");
 
         edit("default", "web", s -> {
-            s.getMetadata().setAnnotations(Map.of(Annotations.IDLE_TIMEOUT, "90s", Annotations.BALANCE, "leastconn"));
+            s.getMetadata().setAnnotations(Map.of(FrontendSettings.IDLE_TIMEOUT.annotationKey(), "90s", FrontendSettings.BALANCE.annotationKey(), "leastconn"));
             return s;
         });
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(listener.frontends())
@@ -220,12 +221,12 @@ class KubernetesServiceSourceTest {
         start(KubernetesServiceSource.builder());
         create(lb("default", "web", List.of(80), "127.0.0.2"));
         Service api = lb("default", "api", List.of(8443), "127.0.0.3");
-        api.getMetadata().setAnnotations(Map.of(Annotations.IDLE_TIMEOUT, "10m"));
+        api.getMetadata().setAnnotations(Map.of(FrontendSettings.IDLE_TIMEOUT.annotationKey(), "10m"));
         create(api);
         awaitSummary(":80 -> 127.0.0.2:80", ":8443 -> 127.0.0.3:8443");
 
         edit("default", "api", s -> {
-            s.getMetadata().setAnnotations(Map.of(Annotations.IDLE_TIMEOUT, "abc"));
+            s.getMetadata().setAnnotations(Map.of(FrontendSettings.IDLE_TIMEOUT.annotationKey(), "abc"));
             s.getStatus().getLoadBalancer().setIngress(List.of(new LoadBalancerIngressBuilder().withIp("127.0.0.9").build()));
             return s;
         });
@@ -241,7 +242,7 @@ class KubernetesServiceSourceTest {
         assertThat(listener.recovered).isEmpty();
 
         edit("default", "api", s -> {
-            s.getMetadata().setAnnotations(Map.of(Annotations.IDLE_TIMEOUT, "90s"));
+            s.getMetadata().setAnnotations(Map.of(FrontendSettings.IDLE_TIMEOUT.annotationKey(), "90s"));
             return s;
         });
         awaitSummary(":80 -> 127.0.0.2:80", ":8080 -> 127.0.0.2:8080", ":8443 -> 127.0.0.9:8443");
@@ -254,8 +255,8 @@ class KubernetesServiceSourceTest {
     void accessAndProxyProtocolAnnotationsArePublishedAndFollowTheirChanges() {
         start(KubernetesServiceSource.builder());
         Service s = lb("default", "ingress", List.of(443), "127.0.0.2");
-        s.getMetadata().setAnnotations(Map.of(Annotations.ALLOW, "192.168.0.0/16,fd00::/8",
-                Annotations.PROXY_PROTOCOL, "v2"));
+        s.getMetadata().setAnnotations(Map.of(FrontendSettings.ALLOW.annotationKey(), "192.168.0.0/16,fd00::/8",
+                FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v2"));
         s.getSpec().setLoadBalancerSourceRanges(List.of("192.168.1.0/24"));
         create(s);
         awaitSummary(":443 -> 127.0.0.2:443");
@@ -264,7 +265,7 @@ class KubernetesServiceSourceTest {
         assertThat(first.sendProxy()).isEqualTo(ProxyProtocol.V2);
 
         edit("default", "ingress", x -> {
-            x.getMetadata().setAnnotations(Map.of(Annotations.ALLOW, "10.0.0.0/8", Annotations.PROXY_PROTOCOL, "v1"));
+            x.getMetadata().setAnnotations(Map.of(FrontendSettings.ALLOW.annotationKey(), "10.0.0.0/8", FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v1"));
             return x;
         });
         await().atMost(PATIENCE).untilAsserted(() -> {
@@ -275,7 +276,7 @@ class KubernetesServiceSourceTest {
 
         // without the annotation, the Service's own source ranges are the allow list
         edit("default", "ingress", x -> {
-            x.getMetadata().setAnnotations(Map.of(Annotations.PROXY_PROTOCOL, "v1"));
+            x.getMetadata().setAnnotations(Map.of(FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v1"));
             return x;
         });
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(frontendOf("default/ingress").allow())

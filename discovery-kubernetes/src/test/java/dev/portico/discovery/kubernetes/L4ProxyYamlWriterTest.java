@@ -81,7 +81,7 @@ class L4ProxyYamlWriterTest {
             fe.get("backends").forEach(b -> backends.add(Backend.parse(b.get("address").asText())));
             assertThat(backends).containsExactlyInAnyOrderElementsOf(original.backends());
             assertThat(fe.get("healthInterval").isInt()).isTrue();
-            Duration timeout = Annotations.parseDuration(fe.get("timeout").asText());
+            Duration timeout = dev.portico.api.Durations.parse(fe.get("timeout").asText());
             assertThat(timeout.isZero() ? Frontend.DEFAULT_IDLE_TIMEOUT : timeout).isEqualTo(original.idleTimeout());
         }
     }

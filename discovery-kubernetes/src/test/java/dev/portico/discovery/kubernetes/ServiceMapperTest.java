@@ -1,6 +1,7 @@
 package dev.portico.discovery.kubernetes;
 
 import dev.portico.api.AcceptProxy;
+import dev.portico.api.FrontendSettings;
 import dev.portico.api.Backend;
 import dev.portico.api.BalancePolicy;
 import dev.portico.api.BindAddress;
@@ -97,8 +98,8 @@ class ServiceMapperTest {
         assertThat(plain.protocol()).isEqualTo(Protocol.UDP);
         assertThat(plain.idleTimeout()).isEqualTo(Frontend.DEFAULT_UDP_IDLE_TIMEOUT);
         assertThat(plain.health().enabled()).isFalse();
-        s.getMetadata().setAnnotations(Map.of(Annotations.IDLE_TIMEOUT, "30s", Annotations.HEALTH_ENABLED, "true",
-                Annotations.MAX_CONNECTIONS, "500", Annotations.BALANCE, "source"));
+        s.getMetadata().setAnnotations(Map.of(FrontendSettings.IDLE_TIMEOUT.annotationKey(), "30s", FrontendSettings.HEALTH_ENABLED.annotationKey(), "true",
+                FrontendSettings.MAX_CONNECTIONS.annotationKey(), "500", FrontendSettings.BALANCE.annotationKey(), "source"));
         Frontend annotated = mapped(s).frontends().get(0);
         assertThat(annotated.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(annotated.health().enabled()).isTrue();
@@ -109,7 +110,7 @@ class ServiceMapperTest {
     @Test
     void aUdpPortIsNotServedWhenThePortsAskForProxyProtocolAndTheTcpPortsStillAre() {
         Service s = service("dns", "127.0.0.2").build();
-        s.getMetadata().setAnnotations(Map.of(Annotations.PROXY_PROTOCOL, "v2"));
+        s.getMetadata().setAnnotations(Map.of(FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v2"));
         s.getSpec().setPorts(new ArrayList<>(List.of(
                 new ServicePortBuilder().withName("dns").withPort(53).build(),
                 new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build())));
@@ -122,7 +123,7 @@ class ServiceMapperTest {
     @Test
     void aUdpPortIsNotServedWhenTheServiceIsRoutedByServerNameAndTheTcpPortsStillAre() {
         Service s = service("web", "127.0.0.2").build();
-        s.getMetadata().setAnnotations(Map.of(Annotations.SNI, "web.example.org"));
+        s.getMetadata().setAnnotations(Map.of(FrontendSettings.SNI.annotationKey(), "web.example.org"));
         s.getSpec().setPorts(new ArrayList<>(List.of(
                 new ServicePortBuilder().withName("https").withPort(443).build(),
                 new ServicePortBuilder().withName("quic").withPort(443).withProtocol("UDP").build())));
@@ -145,11 +146,11 @@ class ServiceMapperTest {
     @Test
     void annotationsSetTheFrontendSettings() {
         Service s = annotated(service("web", "127.0.0.2").build(), Map.of(
-                Annotations.L4PROXY_HEALTH_INTERVAL, "7",
-                Annotations.IDLE_TIMEOUT, "5m",
-                Annotations.CONNECT_TIMEOUT, "250ms",
-                Annotations.BALANCE, "leastconn",
-                Annotations.HEALTH_INITIAL, "down"));
+                FrontendSettings.L4PROXY_HEALTH_INTERVAL.annotationKey(), "7",
+                FrontendSettings.IDLE_TIMEOUT.annotationKey(), "5m",
+                FrontendSettings.CONNECT_TIMEOUT.annotationKey(), "250ms",
+                FrontendSettings.BALANCE.annotationKey(), "leastconn",
+                FrontendSettings.HEALTH_INITIAL.annotationKey(), "down"));
         Frontend f = mapped(s).frontends().get(0);
         assertThat(f.health().interval()).isEqualTo(Duration.ofSeconds(7));
         assertThat(f.health().initiallyUp()).isFalse();
@@ -161,14 +162,14 @@ class ServiceMapperTest {
     @Test
     void operatorAnnotationsSetTheSettingsOfEveryFrontendOfTheService() {
         Service s = annotated(service("web", "127.0.0.2").build(), Map.of(
-                Annotations.PROXY_PROTOCOL, "v1",
-                Annotations.ACCEPT_PROXY, "10.0.0.1/32,192.168.1.0/24",
-                Annotations.ACCEPT_PROXY_TIMEOUT, "2s",
-                Annotations.ALLOW, "192.168.0.0/16,fd00::/8",
-                Annotations.DENY, "192.168.1.66",
-                Annotations.MAX_CONNECTIONS, "500",
-                Annotations.AFFINITY, "3h",
-                Annotations.BALANCE, "source"));
+                FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v1",
+                FrontendSettings.ACCEPT_PROXY.annotationKey(), "10.0.0.1/32,192.168.1.0/24",
+                FrontendSettings.ACCEPT_PROXY_TIMEOUT.annotationKey(), "2s",
+                FrontendSettings.ALLOW.annotationKey(), "192.168.0.0/16,fd00::/8",
+                FrontendSettings.DENY.annotationKey(), "192.168.1.66",
+                FrontendSettings.MAX_CONNECTIONS.annotationKey(), "500",
+                FrontendSettings.AFFINITY.annotationKey(), "3h",
+                FrontendSettings.BALANCE.annotationKey(), "source"));
         List<Frontend> frontends = mapped(s).frontends();
         assertThat(frontends).hasSize(2).allSatisfy(f -> {
             assertThat(f.sendProxy()).isEqualTo(ProxyProtocol.V1);
@@ -195,14 +196,14 @@ class ServiceMapperTest {
 
     @Test
     void badOperatorAnnotationsRejectTheServiceNamingItTheAnnotationAndTheProblem() {
-        assertThat(mapper.map(annotated(service("web", "127.0.0.2").build(), Map.of(Annotations.ALLOW, "10.0.0.0/8,lan"))))
+        assertThat(mapper.map(annotated(service("web", "127.0.0.2").build(), Map.of(FrontendSettings.ALLOW.annotationKey(), "10.0.0.0/8,lan"))))
                 .isEqualTo(new ServiceMapper.Rejected("shop/web", "annotation portico.dev/allow: 'lan' is not an IP "
                         + "address or network (like 192.168.1.0/24 or fd00::/8)"));
-        assertThat(mapper.map(annotated(service("web", "127.0.0.2").build(), Map.of(Annotations.PROXY_PROTOCOL, "v3"))))
+        assertThat(mapper.map(annotated(service("web", "127.0.0.2").build(), Map.of(FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v3"))))
                 .isEqualTo(new ServiceMapper.Rejected("shop/web", "annotation portico.dev/proxy-protocol: unknown PROXY "
                         + "protocol version 'v3' (one of: off, v1, v2)"));
         assertThat(((ServiceMapper.Rejected) mapper.map(annotated(service("web", "127.0.0.2").build(),
-                Map.of(Annotations.MAX_CONNECTIONS, "lots")))).message())
+                Map.of(FrontendSettings.MAX_CONNECTIONS.annotationKey(), "lots")))).message())
                 .isEqualTo("shop/web: annotation portico.dev/max-connections: 'lots' is not a whole number");
     }
 
@@ -226,12 +227,12 @@ class ServiceMapperTest {
 
     @Test
     void theAffinityAnnotationWinsOverSessionAffinityEvenToTurnItOff() {
-        assertThat(mapped(annotated(clientIpAffinity("web", 600).build(), Map.of(Annotations.AFFINITY, "30s")))
+        assertThat(mapped(annotated(clientIpAffinity("web", 600).build(), Map.of(FrontendSettings.AFFINITY.annotationKey(), "30s")))
                 .frontends()).allSatisfy(f -> assertThat(f.affinity()).isEqualTo(Duration.ofSeconds(30)));
-        assertThat(mapped(annotated(clientIpAffinity("web", null).build(), Map.of(Annotations.AFFINITY, "0")))
+        assertThat(mapped(annotated(clientIpAffinity("web", null).build(), Map.of(FrontendSettings.AFFINITY.annotationKey(), "0")))
                 .frontends()).allSatisfy(f -> assertThat(f.affinity()).isZero());
         // the field is not read at all then, so a value the annotation replaces cannot reject the Service
-        assertThat(mapped(annotated(clientIpAffinity("web", 0).build(), Map.of(Annotations.AFFINITY, "1m")))
+        assertThat(mapped(annotated(clientIpAffinity("web", 0).build(), Map.of(FrontendSettings.AFFINITY.annotationKey(), "1m")))
                 .frontends()).allSatisfy(f -> assertThat(f.affinity()).isEqualTo(Duration.ofMinutes(1)));
     }
 
@@ -258,16 +259,16 @@ class ServiceMapperTest {
     @Test
     void theAllowAnnotationWinsOverLoadBalancerSourceRanges() {
         Service s = annotated(sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/24"),
-                Map.of(Annotations.ALLOW, "10.0.0.0/8"));
+                Map.of(FrontendSettings.ALLOW.annotationKey(), "10.0.0.0/8"));
         assertThat(mapped(s).frontends()).allSatisfy(f -> assertThat(f.allow()).containsExactly(Cidr.parse("10.0.0.0/8")));
         // replaced, so not read: a range the annotation overrides cannot reject the Service
         Service bad = annotated(sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/33"),
-                Map.of(Annotations.ALLOW, "0.0.0.0/0,::/0"));
+                Map.of(FrontendSettings.ALLOW.annotationKey(), "0.0.0.0/0,::/0"));
         assertThat(mapped(bad).frontends()).allSatisfy(f -> assertThat(f.allow())
                 .containsExactly(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0")));
         // deny is separate and applies together with the source ranges
         Service denied = annotated(sourceRanges(service("web", "127.0.0.2").build(), "192.168.1.0/24"),
-                Map.of(Annotations.DENY, "192.168.1.66"));
+                Map.of(FrontendSettings.DENY.annotationKey(), "192.168.1.66"));
         assertThat(mapped(denied).frontends()).allSatisfy(f -> {
             assertThat(f.allow()).containsExactly(Cidr.parse("192.168.1.0/24"));
             assertThat(f.deny()).containsExactly(Cidr.parse("192.168.1.66"));
@@ -291,12 +292,12 @@ class ServiceMapperTest {
     @Test
     void aBadAnnotationRejectsTheServiceNamingItAndTheAnnotation() {
         ServiceMapper.Result r = mapper.map(annotated(service("web", "127.0.0.2").build(),
-                Map.of(Annotations.IDLE_TIMEOUT, "abc")));
+                Map.of(FrontendSettings.IDLE_TIMEOUT.annotationKey(), "abc")));
         assertThat(r).isInstanceOf(ServiceMapper.Rejected.class);
         assertThat(((ServiceMapper.Rejected) r).message()).startsWith(
                 "shop/web: annotation portico.dev/idle-timeout: 'abc' is not a duration (");
         // still reported before the load balancer has handed out an address
-        assertThat(mapper.map(annotated(service("early").build(), Map.of(Annotations.BALANCE, "x"))))
+        assertThat(mapper.map(annotated(service("early").build(), Map.of(FrontendSettings.BALANCE.annotationKey(), "x"))))
                 .isInstanceOf(ServiceMapper.Rejected.class);
     }
 

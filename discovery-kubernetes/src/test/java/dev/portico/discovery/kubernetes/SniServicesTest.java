@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.portico.api.DesiredState;
+import dev.portico.api.FrontendSettings;
 import dev.portico.api.Frontend;
 import dev.portico.api.InvalidConfigException;
 import dev.portico.api.Snapshot;
@@ -46,7 +47,7 @@ class SniServicesTest {
 
     private Service createNamed(String name, String sni, String ip) {
         Service s = MockKube.loadBalancer("default", name, List.of(443), ip).build();
-        s.getMetadata().setAnnotations(Map.of(Annotations.SNI, sni));
+        s.getMetadata().setAnnotations(Map.of(FrontendSettings.SNI.annotationKey(), sni));
         return MockKube.create(client, s);
     }
 
@@ -85,15 +86,15 @@ class SniServicesTest {
 
     @Test
     void theAnnotationIsReadAsDnsNames() {
-        assertThat(Annotations.parse(Map.of(Annotations.SNI, " a.example.org , *.B.example.org")).sni())
+        assertThat(Annotations.parse(Map.of(FrontendSettings.SNI.annotationKey(), " a.example.org , *.B.example.org")).sample().sni())
                 .containsExactly("a.example.org", "*.b.example.org");
-        assertThat(Annotations.parse(Map.of()).sni()).isEmpty();
-        assertThatThrownBy(() -> Annotations.parse(Map.of(Annotations.SNI, "a.example.org,,b.org")))
+        assertThat(Annotations.parse(Map.of()).sample().sni()).isEmpty();
+        assertThatThrownBy(() -> Annotations.parse(Map.of(FrontendSettings.SNI.annotationKey(), "a.example.org,,b.org")))
                 .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("annotation portico.dev/sni: ")
                 .hasMessageContaining("empty");
-        assertThatThrownBy(() -> Annotations.parse(Map.of(Annotations.SNI, "a.*.org")))
+        assertThatThrownBy(() -> Annotations.parse(Map.of(FrontendSettings.SNI.annotationKey(), "a.*.org")))
                 .hasMessageStartingWith("annotation portico.dev/sni: server name 'a.*.org'");
-        assertThatThrownBy(() -> Annotations.parse(Map.of(Annotations.SNI, " ")))
+        assertThatThrownBy(() -> Annotations.parse(Map.of(FrontendSettings.SNI.annotationKey(), " ")))
                 .hasMessageStartingWith("annotation portico.dev/sni: is empty");
     }
 }

@@ -1,9 +1,8 @@
-package dev.portico.discovery.file;
+package dev.portico.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.portico.api.InvalidConfigException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -41,12 +40,5 @@ class DurationsTest {
         for (String s : new String[] {"1h", "1m30s", "250ms", "5s", "1h1m1s1ms", "0s"}) {
             assertThat(Durations.format(Durations.parse(s))).isEqualTo(s);
         }
-    }
-
-    @Test
-    void typoDistanceFindsTranspositions() {
-        assertThat(Keys.closest("healthIntreval", java.util.List.of("bind", "healthInterval", "health")))
-                .isEqualTo("healthInterval");
-        assertThat(Keys.closest("color", java.util.List.of("bind", "backends"))).isNull();
     }
 }

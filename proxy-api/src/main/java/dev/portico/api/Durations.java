@@ -1,13 +1,13 @@
-package dev.portico.discovery.file;
+package dev.portico.api;
 
-import dev.portico.api.InvalidConfigException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads durations as written in config files: a bare number of seconds ({@code 5}, {@code 1.5}) or
+ * The one duration grammar of every syntax (config files, Service annotations, the launcher's flags):
+ * a bare number of seconds ({@code 5}, {@code 1.5}) or
  * numbers with units {@code ms}, {@code s}, {@code m}, {@code h}, combined as Go writes them
  * ({@code 1m30s}, {@code 1h0m0s}). Go's {@code ns} and {@code us} are refused: no timeout in a TCP
  * proxy is meaningful below a millisecond, and a silent rounding would hide a typo.
@@ -29,6 +29,8 @@ public final class Durations {
     /**
      * Parses a duration.
      *
+     * @param text the duration as written
+     * @return the duration, zero or more
      * @throws InvalidConfigException naming the accepted forms when the text is not one of them,
      *                                is negative, or is too long to represent
      */
@@ -62,7 +64,14 @@ public final class Durations {
         return toDuration(nanos, text);
     }
 
-    /** A whole or fractional number of seconds, as a bare YAML number is read. */
+    /**
+     * A whole or fractional number of seconds, as a bare YAML number is read.
+     *
+     * @param seconds the number
+     * @param text    the number as written, for messages
+     * @return the duration
+     * @throws InvalidConfigException when the number is negative or too large
+     */
     public static Duration ofSeconds(BigDecimal seconds, String text) {
         if (seconds.signum() < 0) {
             throw new InvalidConfigException("'" + text + "' is negative; a duration must be 0 or more (" + FORMS + ")");
@@ -70,7 +79,12 @@ public final class Durations {
         return toDuration(seconds.multiply(NANOS_PER_S), text);
     }
 
-    /** Writes a duration the way {@link #parse} reads it back, for messages: {@code 1h}, {@code 1m30s}, {@code 250ms}. */
+    /**
+     * {@return the duration the way {@link #parse} reads it back, for messages and written files:
+     * {@code 1h}, {@code 1m30s}, {@code 250ms}}
+     *
+     * @param d the duration, zero or more
+     */
     public static String format(Duration d) {
         if (d.isZero()) {
             return "0s";
