@@ -116,7 +116,7 @@ final class AnnounceCommand implements Callable<Integer> {
         }
         KubernetesServiceSource source = kube.build(spec.commandLine());
         log.info("portico {} announce starting: writing {}; Services are exposed on {}", Portico.version(), file,
-                kube.describeExposure());
+                kube.describeExposure(source));
         if (metricsBindAddress != null) {
             log.info("--metrics-bind-address {} is ignored: portico announce serves no metrics", metricsBindAddress);
         }

@@ -239,8 +239,9 @@ final class ProxyRuntime {
      */
     static Transport chooseTransport(Transport wanted, Logger log) throws StartupException {
         if (wanted == Transport.AUTO) {
-            if (Transport.EPOLL.isAvailable()) {
-                return Transport.EPOLL;
+            Transport chosen = wanted.resolve(); // the engine's rule; here only the why is added
+            if (chosen != Transport.NIO) {
+                return chosen;
             }
             String why = Transport.EPOLL.unavailabilityCause();
             if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
@@ -248,7 +249,7 @@ final class ProxyRuntime {
             } else {
                 log.info("epoll is Linux-only; using nio");
             }
-            return Transport.NIO;
+            return chosen;
         }
         if (!wanted.isAvailable()) {
             throw new StartupException(Portico.EXIT_FAILURE, "transport " + wanted.configName()

@@ -18,24 +18,24 @@ class KubernetesServiceSourceBuilderTest {
     void aBadLabelSelectorNamesTheFlagAndThePosition() {
         assertThatThrownBy(() -> KubernetesServiceSource.builder().labelSelector("app in (web").build())
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("--label-selector 'app in (web': at position 12: ");
+                .hasMessageStartingWith("label selector 'app in (web': at position 12: ");
     }
 
     @Test
     void aBadNamespaceOrBindNamesTheFlag() {
         assertThatThrownBy(() -> KubernetesServiceSource.builder().namespace("Team_A").build())
-                .hasMessage("--namespace 'Team_A' is not a valid namespace name");
+                .hasMessage("namespaces: 'Team_A' is not a valid namespace name");
         assertThatThrownBy(() -> KubernetesServiceSource.builder().bind("127.0.0.1:80"))
-                .hasMessageStartingWith("--bind '127.0.0.1:80': give the address without a port");
+                .hasMessageStartingWith("bind '127.0.0.1:80': give the address without a port");
         assertThatThrownBy(() -> KubernetesServiceSource.builder().expose("internal").build())
-                .hasMessageStartingWith("--expose 'internal': expected NAME=ADDRESS");
+                .hasMessageStartingWith("exposure class 'internal': expected NAME=ADDRESS");
     }
 
     @Test
     void aMissingKubeconfigNamesTheFlag(@TempDir Path dir) {
         Path missing = dir.resolve("nope.yaml");
         assertThatThrownBy(() -> KubernetesServiceSource.builder().kubeconfig(missing).build())
-                .hasMessage("--kubeconfig '" + missing + "': no such readable file");
+                .hasMessage("kubeconfig '" + missing + "': no such readable file");
     }
 
     @Test
