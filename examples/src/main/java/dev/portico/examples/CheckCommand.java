@@ -170,8 +170,8 @@ final class CheckCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onRecovered(String source, String place) {
-            errors.removeIf(e -> e.place().equals(place) || e.place().startsWith(place + ":"));
+        public void onRecovered(String source, String subject) {
+            errors.removeIf(e -> subject == null || e.subject().equals(subject));
         }
     }
 }

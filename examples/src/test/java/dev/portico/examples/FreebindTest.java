@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.portico.api.BackendSource;
 import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.Frontend;
@@ -118,7 +119,7 @@ class FreebindTest {
         Frontend vip = Frontend.builder(FLOATING + ":" + Net.freePort()).name("vip").backend(backend.address()).build();
 
         ProxyRuntime runtime = ProxyRuntime.start(Logging.logger("test"), options,
-                List.of(new FixedSource("test", List.of(vip))), WAIT);
+                List.of(BackendSource.fixed("test", List.of(vip))), WAIT);
         try {
             assertThat(runtime.engine().status().frontend("vip").orElseThrow().state())
                     .isEqualTo(EngineStatus.ListenerState.LISTENING);
@@ -128,7 +129,7 @@ class FreebindTest {
 
         options.transport = Transport.NIO;
         assertThatThrownBy(() -> ProxyRuntime.start(Logging.logger("test"), options,
-                List.of(new FixedSource("test", List.of(vip))), WAIT))
+                List.of(BackendSource.fixed("test", List.of(vip))), WAIT))
                 .isInstanceOfSatisfying(ProxyRuntime.StartupException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(Portico.EXIT_FAILURE);
                     assertThat(e.getMessage()).contains("--freebind", "epoll or io_uring");

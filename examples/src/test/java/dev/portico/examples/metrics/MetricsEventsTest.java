@@ -10,7 +10,6 @@ import dev.portico.api.HealthCheck;
 import dev.portico.api.Snapshot;
 import dev.portico.api.SourceCoordinator;
 import dev.portico.api.SourceError;
-import dev.portico.examples.FixedSource;
 import dev.portico.examples.PrometheusText;
 import dev.portico.netty.NettyForwardingEngine;
 import java.io.IOException;
@@ -81,7 +80,7 @@ class MetricsEventsTest {
     }
 
     private void serve(Frontend... frontends) {
-        coordinator.add(new FixedSource("test", List.of(frontends)));
+        coordinator.add(BackendSource.fixed("test", List.of(frontends)));
         metrics.bind(engine, coordinator, List.of("test"), "test");
         coordinator.start();
         await().atMost(WAIT).until(() -> coordinator.generation() > 0);
