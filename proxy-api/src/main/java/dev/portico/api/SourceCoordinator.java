@@ -117,7 +117,7 @@ public final class SourceCoordinator implements AutoCloseable {
         for (Conflict c : merged.conflicts()) {
             byKey.put(key(c), c);
         }
-        for (Map.Entry<String, Conflict> e : byKey.entrySet()) {
+        for (Map.Entry<List<Object>, Conflict> e : byKey.entrySet()) {
             if (!reportedConflicts.contains(e.getKey())) {
                 events.onConflict(e.getValue());
             }

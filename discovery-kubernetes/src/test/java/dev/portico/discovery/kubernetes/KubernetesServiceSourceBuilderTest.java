@@ -1,5 +1,6 @@
 package dev.portico.discovery.kubernetes;
 
+import dev.portico.api.fixtures.RecordingListener;
 import dev.portico.api.InvalidConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
