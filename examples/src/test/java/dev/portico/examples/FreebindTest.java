@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -48,7 +49,7 @@ class FreebindTest {
         }
     };
     private NettyForwardingEngine engine;
-    private NamedEchoServer backend;
+    private TcpServer backend;
     private boolean addressAdded;
 
     @BeforeEach
@@ -56,7 +57,7 @@ class FreebindTest {
         assumeTrue(Transport.EPOLL.isAvailable(), "IP_FREEBIND is set through epoll: " + Transport.EPOLL.unavailabilityCause());
         assumeTrue("root".equals(System.getProperty("user.name")), "adding the floating address to lo needs root");
         assertThat(isLocal(FLOATING)).as(FLOATING + " must not be on this machine before the test").isFalse();
-        backend = new NamedEchoServer("A");
+        backend = TcpServer.namedEcho("A");
     }
 
     @AfterEach

@@ -158,8 +158,9 @@ final class ExposureClasses {
         try {
             return new ExposureClass(name, parseAddress(spec.substring(eq + 1), what + " " + name), null);
         } catch (InvalidConfigException e) {
-            throw e.getMessage().startsWith(what) ? e : new InvalidConfigException(what + " '" + spec + "': "
-                    + e.getMessage(), e);
+            // The address's own message already names the class; the class name's does not.
+            throw e.getMessage().startsWith(what + " " + name + " '") ? e
+                    : new InvalidConfigException(what + " '" + spec + "': " + e.getMessage(), e);
         }
     }
 }
