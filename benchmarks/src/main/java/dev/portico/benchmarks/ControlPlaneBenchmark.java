@@ -6,7 +6,7 @@ import dev.portico.api.DesiredState;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.Snapshot;
-import dev.portico.api.SnapshotMerger;
+import dev.portico.api.MergeProbe;
 import dev.portico.netty.NettyForwardingEngine;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +69,7 @@ public class ControlPlaneBenchmark {
         int half = frontends / 2;
         snapshots = List.of(new Snapshot("file", frontends(0, half, "file", false)),
                 new Snapshot("kubernetes", frontends(half, frontends - half, "kubernetes", false)));
-        stateA = SnapshotMerger.merge(snapshots, DesiredState.EMPTY).desired();
+        stateA = MergeProbe.merge(snapshots, DesiredState.EMPTY);
         List<Frontend> b = new ArrayList<>(stateA.frontends());
         b.set(0, frontends(0, 1, "file", true).get(0));
         stateB = new DesiredState(b);
@@ -82,8 +82,8 @@ public class ControlPlaneBenchmark {
     }
 
     @Benchmark
-    public SnapshotMerger.Result merge() {
-        return SnapshotMerger.merge(snapshots, stateA);
+    public DesiredState merge() {
+        return MergeProbe.merge(snapshots, stateA);
     }
 
     @Benchmark

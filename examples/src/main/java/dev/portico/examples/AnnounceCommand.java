@@ -5,7 +5,7 @@ import dev.portico.api.Frontend;
 import dev.portico.api.Snapshot;
 import dev.portico.api.SourceError;
 import dev.portico.discovery.kubernetes.KubernetesServiceSource;
-import dev.portico.discovery.kubernetes.L4ProxyYamlWriter;
+import dev.portico.discovery.file.L4ProxyWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,7 +116,7 @@ final class AnnounceCommand implements Callable<Integer> {
         }
         KubernetesServiceSource source = kube.build(spec.commandLine());
         log.info("portico {} announce starting: writing {}; Services are exposed on {}", Portico.version(), file,
-                kube.describeExposure());
+                kube.describeExposure(source));
         if (metricsBindAddress != null) {
             log.info("--metrics-bind-address {} is ignored: portico announce serves no metrics", metricsBindAddress);
         }
@@ -148,7 +148,7 @@ final class AnnounceCommand implements Callable<Integer> {
      */
     private final class Announcer implements BackendSource.Listener {
         private final Path file;
-        private final L4ProxyYamlWriter writer = new L4ProxyYamlWriter();
+        private final L4ProxyWriter writer = new L4ProxyWriter();
         private final AtomicReference<List<Frontend>> latest = new AtomicReference<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, r -> {

@@ -2,9 +2,7 @@ package dev.portico.examples;
 
 import dev.portico.api.BackendSource;
 import dev.portico.api.Conflict;
-import dev.portico.api.DesiredState;
 import dev.portico.api.Snapshot;
-import dev.portico.api.SnapshotMerger;
 import dev.portico.api.SourceError;
 import dev.portico.discovery.file.FileBackendSource;
 import dev.portico.discovery.kubernetes.KubernetesServiceSource;
@@ -102,11 +100,12 @@ final class CheckCommand implements Callable<Integer> {
             }
             recorder.errors.forEach(e -> problems.add(LoggingEvents.describe(e)));
             Snapshot read = recorder.last == null ? new Snapshot(files.name(), List.of()) : recorder.last;
-            SnapshotMerger.Result merged = SnapshotMerger.merge(List.of(read), DesiredState.EMPTY);
-            for (Conflict c : merged.conflicts()) {
+            List<Conflict> conflicts = read.conflicts();
+            for (Conflict c : conflicts) {
                 problems.add("conflict: " + c);
             }
-            frontends = merged.desired().frontends().size();
+            // Within one source each conflict drops exactly one frontend, its loser.
+            frontends = read.frontends().size() - conflicts.size();
             if (frontends == 0 && problems.isEmpty() && !kubernetes && !allowEmpty) {
                 problems.add(paths() + ": no frontend defined (add a 'frontends:' entry with 'bind' and "
                         + "'backends'); the router would not start");
@@ -171,8 +170,8 @@ final class CheckCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onRecovered(String source, String place) {
-            errors.removeIf(e -> e.place().equals(place) || e.place().startsWith(place + ":"));
+        public void onRecovered(String source, String subject) {
+            errors.removeIf(e -> subject == null || e.subject().equals(subject));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.BackendSource;
 import dev.portico.api.Backend;
 import dev.portico.api.BindAddress;
 import dev.portico.api.EngineStatus;
@@ -67,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
         ProxyRuntime runtime;
         try {
             runtime = ProxyRuntime.start(log, engine, observability,
-                    List.of(new FixedSource("demo", List.of(frontend))), ProxyRuntime.FIRST_APPLY_WAIT);
+                    List.of(BackendSource.fixed("demo", List.of(frontend))), ProxyRuntime.FIRST_APPLY_WAIT);
         } catch (ProxyRuntime.StartupException e) {
             echo.close();
             log.error("{}", e.getMessage());

@@ -5,7 +5,6 @@ import dev.portico.api.BackendSource;
 import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.ProxyEvents;
-import dev.portico.api.Snapshot;
 import dev.portico.api.SourceCoordinator;
 import dev.portico.netty.NettyForwardingEngine;
 import java.time.Duration;
@@ -25,12 +24,9 @@ public final class EmbeddingExample {
         String backend = args.length > 1 ? args[1] : "127.0.0.1:9090";
         Frontend frontend = Frontend.builder(bind).name("example").backend(backend).build();
 
-        // A source publishes the complete list of frontends it wants, again whenever it changes.
-        BackendSource source = new BackendSource() {
-            @Override public String name() { return "code"; }
-            @Override public void start(Listener listener) { listener.onSnapshot(new Snapshot(name(), List.of(frontend))); }
-            @Override public void close() { }
-        };
+        // A source publishes the complete list of frontends it wants, again whenever it changes;
+        // this one never changes. FileBackendSource and KubernetesServiceSource are sources too.
+        BackendSource source = BackendSource.fixed("code", List.of(frontend));
         ProxyEvents events = new ProxyEvents() {
             @Override public void onConfigApplied(ApplyResult result) { result.changes().forEach(System.out::println); }
             @Override public void onListenerFailed(String name, BindAddress at, String why) {

@@ -1,12 +1,12 @@
 package dev.portico.examples;
 
 import dev.portico.api.InvalidConfigException;
-import dev.portico.discovery.kubernetes.ExposureClasses;
 import dev.portico.discovery.kubernetes.KubernetesServiceSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -94,23 +94,41 @@ public final class KubernetesOptions {
             }
             return b.build();
         } catch (InvalidConfigException e) {
-            String message = e.getMessage();
-            throw new ParameterException(cmd, message.startsWith("--") ? message : "--expose: " + message, e);
+            throw new ParameterException(cmd, withFlagNames(e.getMessage()), e);
         }
+    }
+
+    /** The builder's setting names (each message starts with one) and the flags that set them. */
+    private static final Map<String, String> FLAG_OF_SETTING = Map.of(
+            "namespaces: ", "--namespace ",
+            "kubeconfig '", "--kubeconfig '",
+            "label selector '", "--label-selector '",
+            "bind '", "--bind '",
+            "exposure class ", "--expose ");
+
+    /** A source's message as a command-line user reads it: the flag in place of the setting's name. */
+    static String withFlagNames(String message) {
+        for (Map.Entry<String, String> e : FLAG_OF_SETTING.entrySet()) {
+            if (message.startsWith(e.getKey())) {
+                return e.getValue() + message.substring(e.getKey().length());
+            }
+        }
+        return "--expose: " + message; // the class set as a whole: duplicates, an unknown default class
     }
 
     /** Duplicate and unknown class names, which the source would report without naming a flag. */
     private void checkClassNames(CommandLine cmd) {
         Set<String> names = new LinkedHashSet<>();
         if (bind != null) {
-            names.add(ExposureClasses.DEFAULT);
+            names.add(KubernetesServiceSource.DEFAULT_EXPOSURE_CLASS);
         }
         for (String spec : expose) {
             int eq = spec.indexOf('=');
             String name = eq < 0 ? spec.strip() : spec.substring(0, eq).strip();
             if (!names.add(name)) {
                 throw new ParameterException(cmd, "--expose '" + spec + "': exposure class '" + name
-                        + "' is defined twice" + (name.equals(ExposureClasses.DEFAULT) && bind != null
+                        + "' is defined twice"
+                        + (name.equals(KubernetesServiceSource.DEFAULT_EXPOSURE_CLASS) && bind != null
                         ? " (--bind defines the class 'default')" : ""));
             }
         }
@@ -121,17 +139,17 @@ public final class KubernetesOptions {
         }
     }
 
-    /** One line for the start log: where Services go. */
-    String describeExposure() {
+    /** One line for the start log: where the built source puts Services. */
+    String describeExposure(KubernetesServiceSource source) {
         List<String> parts = new ArrayList<>();
         if (bind != null) {
-            parts.add(ExposureClasses.DEFAULT + "=" + (bind.isBlank() ? "*" : bind.strip()));
+            parts.add(KubernetesServiceSource.DEFAULT_EXPOSURE_CLASS + "=" + (bind.isBlank() ? "*" : bind.strip()));
         }
         expose.forEach(e -> parts.add(e.strip()));
         if (parts.isEmpty()) {
             return "every address (no --bind or --expose)";
         }
-        String dflt = defaultClass != null ? defaultClass : bind != null ? ExposureClasses.DEFAULT : null;
+        String dflt = source.defaultExposureClass().orElse(null);
         return String.join(", ", parts) + "; Services without a portico.dev/exposure annotation: "
                 + (dflt == null ? "not exposed (no --bind or --default-class)" : "class " + dflt);
     }

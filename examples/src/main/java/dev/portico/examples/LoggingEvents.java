@@ -11,9 +11,6 @@ import dev.portico.api.LogSafe;
 import dev.portico.api.ProxyEvents;
 import dev.portico.api.SourceError;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
@@ -28,16 +25,10 @@ final class LoggingEvents implements ProxyEvents {
 
     private final Logger log;
     private final Logger conn = Logging.logger("conn");
-    private final CountDownLatch firstApply = new CountDownLatch(1);
 
     /** @param log where configuration messages go ({@code portico.router}, {@code portico.demo}) */
     LoggingEvents(Logger log) {
         this.log = log;
-    }
-
-    /** Waits until the first desired state has been applied; false if that did not happen in time. */
-    boolean awaitFirstApply(Duration timeout) throws InterruptedException {
-        return firstApply.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -58,7 +49,6 @@ final class LoggingEvents implements ProxyEvents {
             }
         }
         // result.failures() were each reported through onListenerFailed already.
-        firstApply.countDown();
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 
 /**
@@ -123,7 +124,12 @@ final class ProxyRuntime {
             log.info("metrics: http://{}/metrics, status: /status, health: /healthz",
                     AccessLogEvents.address(metricsServer.address()));
         }
-        ProxyEvents events = new FanOutEvents(log, listeners);
+        AtomicBoolean listenerFailureLogged = new AtomicBoolean();
+        ProxyEvents events = ProxyEvents.all(listeners, (listener, e) -> {
+            if (listenerFailureLogged.compareAndSet(false, true)) {
+                log.warn("an event listener failed (reported once): {}", listener.getClass().getName(), e);
+            }
+        });
         logAccessControl(log, options);
         NettyForwardingEngine.Builder builder = NettyForwardingEngine.builder()
                 .transport(transport)
@@ -145,7 +151,7 @@ final class ProxyRuntime {
         }
         notifier.statusFrom(() -> statusLine(engine, coordinator));
         coordinator.start();
-        if (!logEvents.awaitFirstApply(firstApplyWait)) {
+        if (!awaitFirstApply(coordinator, firstApplyWait, log)) {
             log.warn("the configuration has not been applied after {}; carrying on, it is applied when it comes",
                     Durations.format(firstApplyWait));
         }
@@ -153,6 +159,20 @@ final class ProxyRuntime {
                 applies);
         hangup.reloadWith(runtime::reload);
         return runtime;
+    }
+
+    /** Whether the first configuration was applied within {@code wait}. */
+    private static boolean awaitFirstApply(SourceCoordinator coordinator, Duration wait, Logger log)
+            throws InterruptedException {
+        try {
+            coordinator.firstApply().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            log.debug("no first apply", e.getCause());
+            return false;
+        }
     }
 
     /** {@code serving N frontend(s), M listening}: what {@code systemctl status} shows. */
@@ -239,8 +259,9 @@ final class ProxyRuntime {
      */
     static Transport chooseTransport(Transport wanted, Logger log) throws StartupException {
         if (wanted == Transport.AUTO) {
-            if (Transport.EPOLL.isAvailable()) {
-                return Transport.EPOLL;
+            Transport chosen = wanted.resolve(); // the engine's rule; here only the why is added
+            if (chosen != Transport.NIO) {
+                return chosen;
             }
             String why = Transport.EPOLL.unavailabilityCause();
             if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
@@ -248,7 +269,7 @@ final class ProxyRuntime {
             } else {
                 log.info("epoll is Linux-only; using nio");
             }
-            return Transport.NIO;
+            return chosen;
         }
         if (!wanted.isAvailable()) {
             throw new StartupException(Portico.EXIT_FAILURE, "transport " + wanted.configName()

@@ -110,7 +110,9 @@ final class RouterCommand implements Callable<Integer> {
         log.info("portico {} router starting; config: {}", Portico.version(),
                 configs.isEmpty() ? "none" : configs.stream().map(Path::toString).collect(Collectors.joining(", ")));
         if (kubernetes) {
-            log.info("Kubernetes LoadBalancer Services are exposed on {}", kube.describeExposure());
+            sources.stream().filter(KubernetesServiceSource.class::isInstance).findFirst().ifPresent(k8s -> log.info(
+                    "Kubernetes LoadBalancer Services are exposed on {}",
+                    kube.describeExposure((KubernetesServiceSource) k8s)));
         }
         ProxyRuntime runtime;
         try {

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.discovery.kubernetes.MockKube;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,11 +46,11 @@ class AnnounceIT {
     @TempDir
     Path dir;
 
-    private MockApiServer kube;
+    private MockKube kube;
 
     @BeforeEach
     void startApiServer() {
-        kube = new MockApiServer().start();
+        kube = new MockKube().start();
     }
 
     @AfterEach
@@ -76,7 +77,7 @@ class AnnounceIT {
 
     private static Service create(KubernetesClient client, Service service, String... ingressIps) {
         Service created = client.services().inNamespace("default").resource(service).create();
-        return ingressIps.length == 0 ? created : MockApiServer.setIngress(client, created, ingressIps);
+        return ingressIps.length == 0 ? created : MockKube.setIngress(client, created, ingressIps);
     }
 
     @Test
@@ -91,7 +92,7 @@ class AnnounceIT {
         // The first complete list (no Service yet) is written as a file without frontends.
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> List.of().equals(readIfPresent(out)));
 
-        create(client, MockApiServer.loadBalancer("default", "web", 8080), "192.168.50.10");
+        create(client, MockKube.loadBalancer("default", "web", 8080), "192.168.50.10");
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> assertThat(read(out)).containsExactly("10.0.0.1:8080 -> 192.168.50.10:8080"));
         assertThat(Files.readString(out)).startsWith("apiVersion: v1");
@@ -112,7 +113,7 @@ class AnnounceIT {
                     .endSpec().build()).create();
             client.services().inNamespace("default").withName("web")
                     .edit(s -> new ServiceBuilder(s).editMetadata().addToLabels("team", "blue").endMetadata().build());
-            create(client, MockApiServer.loadBalancer("default", "web-copy", 8080), "192.168.50.99");
+            create(client, MockKube.loadBalancer("default", "web-copy", 8080), "192.168.50.99");
             await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> client.v1().events()
                     .inNamespace("default").list().getItems().stream()
                     .anyMatch(e -> isAbout(e, "web-copy")));
@@ -122,7 +123,7 @@ class AnnounceIT {
             // A change that does change the content: a second Service on another port. Its write comes
             // after the no-op ones (one writer thread, snapshots in order), so counting the file's
             // replacements from here on covers them: exactly one, this one.
-            create(client, MockApiServer.loadBalancer("default", "second", 9090), "192.168.50.11");
+            create(client, MockKube.loadBalancer("default", "second", 9090), "192.168.50.11");
             await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(read(out))
                     .containsExactly("10.0.0.1:8080 -> 192.168.50.10:8080", "10.0.0.1:9090 -> 192.168.50.11:9090"));
             assertThat(writesTo(out, watch)).as("times %s was written since the no-op changes", out).isEqualTo(1);

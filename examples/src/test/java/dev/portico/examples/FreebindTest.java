@@ -1,9 +1,11 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.portico.api.BackendSource;
 import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.Frontend;
@@ -47,7 +49,7 @@ class FreebindTest {
         }
     };
     private NettyForwardingEngine engine;
-    private NamedEchoServer backend;
+    private TcpServer backend;
     private boolean addressAdded;
 
     @BeforeEach
@@ -55,7 +57,7 @@ class FreebindTest {
         assumeTrue(Transport.EPOLL.isAvailable(), "IP_FREEBIND is set through epoll: " + Transport.EPOLL.unavailabilityCause());
         assumeTrue("root".equals(System.getProperty("user.name")), "adding the floating address to lo needs root");
         assertThat(isLocal(FLOATING)).as(FLOATING + " must not be on this machine before the test").isFalse();
-        backend = new NamedEchoServer("A");
+        backend = TcpServer.namedEcho("A");
     }
 
     @AfterEach
@@ -118,7 +120,7 @@ class FreebindTest {
         Frontend vip = Frontend.builder(FLOATING + ":" + Net.freePort()).name("vip").backend(backend.address()).build();
 
         ProxyRuntime runtime = ProxyRuntime.start(Logging.logger("test"), options,
-                List.of(new FixedSource("test", List.of(vip))), WAIT);
+                List.of(BackendSource.fixed("test", List.of(vip))), WAIT);
         try {
             assertThat(runtime.engine().status().frontend("vip").orElseThrow().state())
                     .isEqualTo(EngineStatus.ListenerState.LISTENING);
@@ -128,7 +130,7 @@ class FreebindTest {
 
         options.transport = Transport.NIO;
         assertThatThrownBy(() -> ProxyRuntime.start(Logging.logger("test"), options,
-                List.of(new FixedSource("test", List.of(vip))), WAIT))
+                List.of(BackendSource.fixed("test", List.of(vip))), WAIT))
                 .isInstanceOfSatisfying(ProxyRuntime.StartupException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(Portico.EXIT_FAILURE);
                     assertThat(e.getMessage()).contains("--freebind", "epoll or io_uring");

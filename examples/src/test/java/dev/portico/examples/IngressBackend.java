@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,9 +16,9 @@ final class IngressBackend implements AutoCloseable {
 
     static final String INGRESS_IP = "127.0.0.2";
 
-    private final NamedEchoServer server;
+    private final TcpServer server;
 
-    private IngressBackend(NamedEchoServer server) {
+    private IngressBackend(TcpServer server) {
         this.server = server;
     }
 
@@ -25,7 +26,7 @@ final class IngressBackend implements AutoCloseable {
     static IngressBackend start(String name) throws IOException {
         InetAddress ingress = InetAddress.getByName(INGRESS_IP);
         for (int attempt = 0; attempt < 50; attempt++) {
-            NamedEchoServer candidate = new NamedEchoServer(name, new InetSocketAddress(ingress, 0));
+            TcpServer candidate = TcpServer.namedEcho(name, new InetSocketAddress(ingress, 0));
             if (freeOn127001(candidate.port())) {
                 return new IngressBackend(candidate);
             }

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.discovery.kubernetes.MockKube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -31,7 +32,7 @@ class KubernetesCommandLineTest {
     }
 
     private Path kubeconfig() throws IOException {
-        return MockApiServer.writeKubeconfig(dir.resolve("kubeconfig"), 1);
+        return MockKube.writeKubeconfig(dir.resolve("kubeconfig"), 1);
     }
 
     private static <T> T parse(Class<T> type, String... args) {

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -126,7 +127,7 @@ class LauncherIT {
 
     @Test
     void embeddingExampleForwardsToItsBackend() throws Exception {
-        try (NamedEchoServer backend = new NamedEchoServer("embedded")) {
+        try (TcpServer backend = TcpServer.namedEcho("embedded")) {
             int port = Net.freePort();
             launchers.main("dev.portico.examples.EmbeddingExample", "127.0.0.1:" + port, backend.address());
             await().atMost(EXIT).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));

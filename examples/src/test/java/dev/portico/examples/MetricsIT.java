@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,11 +46,11 @@ class MetricsIT {
     Path dir;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private NamedEchoServer backend;
+    private TcpServer backend;
 
     @BeforeEach
     void startBackend() throws IOException {
-        backend = new NamedEchoServer("A");
+        backend = TcpServer.namedEcho("A");
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.discovery.kubernetes.MockKube;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -102,8 +103,8 @@ class RealApiServerIT {
     /** Creates a LoadBalancer Service and, as MetalLB would, sets its ingress to 127.0.0.2. */
     private Service expose(String name, int port) {
         Service created = client.services().inNamespace(namespace)
-                .resource(MockApiServer.loadBalancer(namespace, name, port)).create();
-        return MockApiServer.setIngress(client, created, IngressBackend.INGRESS_IP);
+                .resource(MockKube.loadBalancer(namespace, name, port)).create();
+        return MockKube.setIngress(client, created, IngressBackend.INGRESS_IP);
     }
 
     private static void assertServedBy(int port, String backend) throws IOException {

@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -37,7 +38,7 @@ class RouterAllowEmptyIT {
         await().atMost(START).pollInterval(Duration.ofMillis(100))
                 .until(() -> router.stderr().contains("running: 0 frontend(s)"));
 
-        try (NamedEchoServer backend = new NamedEchoServer("later")) {
+        try (TcpServer backend = TcpServer.namedEcho("later")) {
             int port = Net.freePort();
             Files.writeString(dir.resolve("web.yaml"), """
                     apiVersion: v1

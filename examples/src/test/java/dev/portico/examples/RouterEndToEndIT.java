@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -28,13 +29,13 @@ class RouterEndToEndIT {
     @TempDir
     Path dir;
 
-    private NamedEchoServer backendA;
-    private NamedEchoServer backendB;
+    private TcpServer backendA;
+    private TcpServer backendB;
 
     @BeforeEach
     void startBackends() throws IOException {
-        backendA = new NamedEchoServer("A");
-        backendB = new NamedEchoServer("B");
+        backendA = TcpServer.namedEcho("A");
+        backendB = TcpServer.namedEcho("B");
     }
 
     @AfterEach

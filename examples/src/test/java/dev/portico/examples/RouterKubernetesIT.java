@@ -1,5 +1,7 @@
 package dev.portico.examples;
 
+import dev.portico.discovery.kubernetes.MockKube;
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,15 +33,15 @@ class RouterKubernetesIT {
     @TempDir
     Path dir;
 
-    private NamedEchoServer fileBackend;
+    private TcpServer fileBackend;
     private IngressBackend ingress;
-    private MockApiServer kube;
+    private MockKube kube;
 
     @BeforeEach
     void start() throws IOException {
-        fileBackend = new NamedEchoServer("file");
+        fileBackend = TcpServer.namedEcho("file");
         ingress = IngressBackend.start("service");
-        kube = new MockApiServer();
+        kube = new MockKube();
     }
 
     @AfterEach
@@ -98,9 +100,9 @@ class RouterKubernetesIT {
         assertThat(Net.accepts(port)).as("nothing listens on the Service port before the Service exists").isFalse();
 
         KubernetesClient client = kube.client();
-        Service web = client.services().inNamespace("default").resource(MockApiServer.loadBalancer("default", "web", port))
+        Service web = client.services().inNamespace("default").resource(MockKube.loadBalancer("default", "web", port))
                 .create();
-        MockApiServer.setIngress(client, web, IngressBackend.INGRESS_IP);
+        MockKube.setIngress(client, web, IngressBackend.INGRESS_IP);
 
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
         assertServedBy(port, "service");
@@ -121,7 +123,7 @@ class RouterKubernetesIT {
     @Test
     void apiServerDownAtStartDoesNotStopTheFileFrontendsAndServicesArriveWhenItIsUp() throws Exception {
         int apiPort = Net.freePort(); // nothing listens here yet
-        Path kubeconfig = MockApiServer.writeKubeconfig(dir.resolve("kubeconfig"), apiPort);
+        Path kubeconfig = MockKube.writeKubeconfig(dir.resolve("kubeconfig"), apiPort);
         int staticPort = Net.freePort();
         int port = ingress.port();
         int metricsPort = Net.freePort();
@@ -142,9 +144,9 @@ class RouterKubernetesIT {
 
         kube.start(apiPort);
         KubernetesClient client = kube.client();
-        Service web = client.services().inNamespace("default").resource(MockApiServer.loadBalancer("default", "web", port))
+        Service web = client.services().inNamespace("default").resource(MockKube.loadBalancer("default", "web", port))
                 .create();
-        MockApiServer.setIngress(client, web, IngressBackend.INGRESS_IP);
+        MockKube.setIngress(client, web, IngressBackend.INGRESS_IP);
 
         // The informer retries with a backoff of up to a few seconds, then lists what is there.
         await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));

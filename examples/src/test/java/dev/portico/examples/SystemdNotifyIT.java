@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -50,7 +51,7 @@ class SystemdNotifyIT {
     private EventLoopGroup group;
     private Channel systemd;
     private Path socket;
-    private NamedEchoServer backend;
+    private TcpServer backend;
 
     @BeforeEach
     void listenAsSystemd() throws Exception {
@@ -67,7 +68,7 @@ class SystemdNotifyIT {
                     }
                 })
                 .bind(new DomainSocketAddress(socket.toString())).sync().channel();
-        backend = new NamedEchoServer("A");
+        backend = TcpServer.namedEcho("A");
     }
 
     @AfterEach

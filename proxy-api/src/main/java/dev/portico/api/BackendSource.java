@@ -1,5 +1,7 @@
 package dev.portico.api;
 
+import java.util.List;
+
 /**
  * A discovery source: files, Kubernetes, or code. A source publishes its complete desired
  * frontends every time anything changes (never deltas) and reports problems without withdrawing
@@ -8,6 +10,14 @@ package dev.portico.api;
  * <p>Sources call their listener on their own threads; the listener serialises.
  */
 public interface BackendSource extends AutoCloseable {
+
+    /**
+     * A source whose frontends are given in code and never change: a demo's, a test's, or a program
+     * that knows its few routes. It publishes them once, on {@link #start}.
+     */
+    static BackendSource fixed(String name, List<Frontend> frontends) {
+        return new FixedSource(name, frontends);
+    }
 
     /** A short, stable name for logs, metrics and conflict reports ({@code file}, {@code kubernetes}). */
     String name();
@@ -33,8 +43,13 @@ public interface BackendSource extends AutoCloseable {
          */
         void onError(SourceError error);
 
-        /** A problem the source has since recovered from, for status; optional. */
-        default void onRecovered(String source, String place) {
+        /**
+         * The problems about {@code subject} are over, for status; optional.
+         *
+         * @param source  the source's name
+         * @param subject the {@link SourceError#subject()} of the errors that are over; null for all of them
+         */
+        default void onRecovered(String source, String subject) {
         }
     }
 }

@@ -6,6 +6,9 @@ import java.util.List;
 /**
  * Picks a backend for a new connection. One instance serves one frontend and is called from every
  * I/O thread at once, so implementations are thread-safe and lock-free.
+ *
+ * <p>The engine's side of {@link BalancePolicy}, which is a closed set: a frontend chooses a policy,
+ * not an implementation, and the implementations are not public.
  */
 public interface Balancer {
 

@@ -6,7 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The built-in balancers; all honour weights (weight 0 takes no new connections). */
-public final class Balancers {
+final class Balancers {
 
     private Balancers() {
     }

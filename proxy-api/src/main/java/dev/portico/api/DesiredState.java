@@ -28,7 +28,7 @@ public record DesiredState(List<Frontend> frontends) {
             for (String name : f.sni().isEmpty() ? List.of("") : f.sni()) {
                 if (!seen.add(f.listen() + " " + name)) {
                     throw new IllegalArgumentException("bind " + f.listen() + (name.isEmpty() ? "" : " server name "
-                            + name) + " appears twice in a desired state; merge snapshots with SnapshotMerger");
+                            + name) + " appears twice in a desired state; let a SourceCoordinator merge the snapshots");
                 }
             }
         }

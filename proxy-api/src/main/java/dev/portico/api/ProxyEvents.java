@@ -1,6 +1,9 @@
 package dev.portico.api;
 
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 
 /**
  * Listener for what the engine and the sources do, for metrics and logs. Called on I/O threads:
@@ -10,6 +13,30 @@ public interface ProxyEvents {
 
     ProxyEvents NONE = new ProxyEvents() {
     };
+
+    /**
+     * One listener that hands each event to {@code listeners}, in order (a log, an access log,
+     * metrics). A listener that throws keeps the event from none of the others; the first such
+     * failure is logged through {@link System.Logger} (which an SLF4J bridge can route).
+     */
+    static ProxyEvents all(ProxyEvents... listeners) {
+        AtomicBoolean reported = new AtomicBoolean();
+        System.Logger log = System.getLogger(ProxyEvents.class.getName());
+        return all(List.of(listeners), (listener, e) -> {
+            if (reported.compareAndSet(false, true)) {
+                log.log(System.Logger.Level.WARNING, "an event listener failed (reported once): "
+                        + listener.getClass().getName(), e);
+            }
+        });
+    }
+
+    /**
+     * As {@link #all(ProxyEvents...)}, with each listener's failure handed to {@code failures}
+     * (on the thread of the event: it must be quick, as the listeners must).
+     */
+    static ProxyEvents all(List<ProxyEvents> listeners, BiConsumer<ProxyEvents, RuntimeException> failures) {
+        return new AllEvents(List.copyOf(listeners), failures);
+    }
 
     /** A client connection has been connected to a backend. */
     default void onConnectionOpened(ConnectionInfo connection) {

@@ -15,4 +15,14 @@ public record Snapshot(String source, List<Frontend> frontends) {
         Objects.requireNonNull(source, "source");
         frontends = List.copyOf(frontends);
     }
+
+    /**
+     * The bind conflicts among this snapshot's own frontends, judged as {@link SourceCoordinator}
+     * judges them when it merges sources (the frontend listed first wins), so a source that wants to
+     * tell its own users about them (the Kubernetes source posts Events) reports the same decision
+     * rather than making its own.
+     */
+    public List<Conflict> conflicts() {
+        return SnapshotMerger.merge(List.of(this), DesiredState.EMPTY).conflicts();
+    }
 }

@@ -18,14 +18,17 @@ import java.util.Objects;
  * the one from the source registered first, the one listed first by its source (a source that
  * orders by age, as the Kubernetes source does, makes the oldest win). A loser is dropped whole,
  * not stripped of the contested names.
+ *
+ * <p>The one judge of bind conflicts: {@link SourceCoordinator} merges with it, and a source that
+ * reports its own conflicts asks it through {@link Snapshot#conflicts()}.
  */
-public final class SnapshotMerger {
+final class SnapshotMerger {
 
     private SnapshotMerger() {
     }
 
     /** The merged state and the conflicts resolved on the way. */
-    public record Result(DesiredState desired, List<Conflict> conflicts) {
+    record Result(DesiredState desired, List<Conflict> conflicts) {
         public Result {
             conflicts = List.copyOf(conflicts);
         }
@@ -35,7 +38,7 @@ public final class SnapshotMerger {
      * @param snapshots one per source, in source registration order
      * @param previous  the state that runs now ({@link DesiredState#EMPTY} at first)
      */
-    public static Result merge(List<Snapshot> snapshots, DesiredState previous) {
+    static Result merge(List<Snapshot> snapshots, DesiredState previous) {
         Map<String, String> incumbents = new HashMap<>();
         for (Frontend f : previous.frontends()) {
             for (String claim : claims(f)) {

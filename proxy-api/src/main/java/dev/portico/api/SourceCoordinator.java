@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +25,7 @@ public final class SourceCoordinator implements AutoCloseable {
     private final Map<String, Snapshot> latest = new ConcurrentHashMap<>();
     private final Map<String, SourceError> lastErrors = new ConcurrentHashMap<>();
     private final AtomicBoolean pending = new AtomicBoolean();
+    private final CompletableFuture<ApplyResult> firstApplied = new CompletableFuture<>();
     private final ExecutorService control = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "portico-control");
         t.setDaemon(true);
@@ -31,7 +33,7 @@ public final class SourceCoordinator implements AutoCloseable {
     });
     // Only touched on the control thread.
     private volatile DesiredState running = DesiredState.EMPTY;
-    private Set<String> reportedConflicts = Set.of();
+    private Set<List<Object>> reportedConflicts = Set.of();
     private volatile long generation;
 
     public SourceCoordinator(ForwardingEngine engine, ProxyEvents events) {
@@ -65,6 +67,16 @@ public final class SourceCoordinator implements AutoCloseable {
     /** How many merges have been applied; a test or a status page can wait for it to move. */
     public long generation() {
         return generation;
+    }
+
+    /**
+     * Completes with the result of the first apply, after the events listener has seen it: a
+     * program waits on it (with a bound: a source may never publish) before it reports itself
+     * ready. Fails if the coordinator is closed first. Each call returns its own copy, so a caller
+     * completing it changes nothing here.
+     */
+    public CompletableFuture<ApplyResult> firstApply() {
+        return firstApplied.copy();
     }
 
     /** The last error each source reported and has not recovered from. */
@@ -101,11 +113,11 @@ public final class SourceCoordinator implements AutoCloseable {
             }
         }
         SnapshotMerger.Result merged = SnapshotMerger.merge(ordered, running);
-        Map<String, Conflict> byKey = new LinkedHashMap<>();
+        Map<List<Object>, Conflict> byKey = new LinkedHashMap<>();
         for (Conflict c : merged.conflicts()) {
-            byKey.put(c.toString(), c);
+            byKey.put(key(c), c);
         }
-        for (Map.Entry<String, Conflict> e : byKey.entrySet()) {
+        for (Map.Entry<List<Object>, Conflict> e : byKey.entrySet()) {
             if (!reportedConflicts.contains(e.getKey())) {
                 events.onConflict(e.getValue());
             }
@@ -115,6 +127,16 @@ public final class SourceCoordinator implements AutoCloseable {
         running = merged.desired();
         generation++;
         events.onConfigApplied(result);
+        firstApplied.complete(result);
+    }
+
+    /**
+     * Who lost what to whom; not the reason, which changes from "registered first" to "serving
+     * first" once the winner is running, while the conflict is the same one.
+     */
+    private static List<Object> key(Conflict c) {
+        return List.of(c.winner().listen(), String.valueOf(c.serverName()), c.winner().source(), c.winner().origin(),
+                c.winner().name(), c.loser().source(), c.loser().origin(), c.loser().name());
     }
 
     /** Stops the sources and the control thread; the engine is the caller's to close. */
@@ -128,6 +150,8 @@ public final class SourceCoordinator implements AutoCloseable {
             s.close();
         }
         control.shutdown();
+        firstApplied.completeExceptionally(new IllegalStateException(
+                "the coordinator was closed before a configuration was applied"));
         try {
             if (!control.awaitTermination(10, TimeUnit.SECONDS)) {
                 control.shutdownNow();
@@ -158,10 +182,8 @@ public final class SourceCoordinator implements AutoCloseable {
         }
 
         @Override
-        public void onRecovered(String source, String place) {
-            // A file recovers as a whole: its errors are placed at path:line:column.
-            lastErrors.computeIfPresent(name, (k, v) -> place == null || v.place().equals(place)
-                    || v.place().startsWith(place + ":") ? null : v);
+        public void onRecovered(String source, String subject) {
+            lastErrors.computeIfPresent(name, (k, v) -> subject == null || v.subject().equals(subject) ? null : v);
         }
     }
 }

@@ -10,17 +10,30 @@ import java.util.Objects;
  * @param place   where: {@code /etc/portico/a.yaml:12:5}, {@code default/web}, {@code --bind}; may be empty
  * @param message what is wrong, readable on its own
  * @param at      when it was reported
+ * @param subject what the problem belongs to and recovers with as a whole, as the source names it in
+ *                {@link BackendSource.Listener#onRecovered}: a file for a problem at a line of it; the
+ *                place itself by default
  */
-public record SourceError(String source, String place, String message, Instant at) {
+public record SourceError(String source, String place, String message, Instant at, String subject) {
     public SourceError {
         Objects.requireNonNull(source, "source");
         place = place == null ? "" : place;
         Objects.requireNonNull(message, "message");
         at = at == null ? Instant.now() : at;
+        subject = subject == null || subject.isEmpty() ? place : subject;
+    }
+
+    public SourceError(String source, String place, String message, Instant at) {
+        this(source, place, message, at, null);
     }
 
     public SourceError(String source, String place, String message) {
-        this(source, place, message, Instant.now());
+        this(source, place, message, Instant.now(), null);
+    }
+
+    /** This error, belonging to {@code subject} (a file, when the place is a line in it). */
+    public SourceError about(String subject) {
+        return new SourceError(source, place, message, at, subject);
     }
 
     /** {@code place: message}, as a compiler prints it. */

@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,7 +58,7 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void liveConnectionSurvivesApplyThatAddsAndRemovesOtherBackendsAndFrontends() throws Exception {
-        try (TestServer a = TestServer.echo(); TestServer b = TestServer.echo(); TestServer c = TestServer.echo()) {
+        try (TcpServer a = TcpServer.echo(); TcpServer b = TcpServer.echo(); TcpServer c = TcpServer.echo()) {
             int webPort = freePort();
             Frontend web = fixedPort("web", webPort, a.address());
             Frontend other = frontend("other", c.address()).build();
@@ -88,7 +89,7 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void sameDesiredStateTwiceChangesNothing() throws Exception {
-        try (TestServer a = TestServer.echo()) {
+        try (TcpServer a = TcpServer.echo()) {
             int port = freePort();
             assertThat(apply(engine, fixedPort("x", port, a.address())).changes()).hasSize(1);
             assertThat(apply(engine, fixedPort("x", port, a.address())).isEmpty()).isTrue();
@@ -97,7 +98,7 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void removedFrontendStopsListeningAndDrainsItsConnections() throws Exception {
-        try (TestServer a = TestServer.echo()) {
+        try (TcpServer a = TcpServer.echo()) {
             apply(engine, frontend("gone", a.address()).build());
             InetSocketAddress addr = addressOf(engine, "gone");
             try (Socket live = connect(engine, "gone")) {
@@ -114,8 +115,8 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void failoverFromDeadBackendToLiveOneIsInvisibleToClients() throws Exception {
-        try (TestServer live = TestServer.echo()) {
-            String dead = "127.0.0.1:" + TestServer.deadPort();
+        try (TcpServer live = TcpServer.echo()) {
+            String dead = "127.0.0.1:" + TcpServer.deadPort();
             apply(engine, frontend("fo", dead, live.address())
                     .balance(dev.portico.api.BalancePolicy.ROUND_ROBIN)
                     .health(HealthCheck.DEFAULT.withEnabled(false)).build());
@@ -135,7 +136,7 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void allBackendsDownClosesTheClientAtOnce() throws Exception {
-        String dead = "127.0.0.1:" + TestServer.deadPort();
+        String dead = "127.0.0.1:" + TcpServer.deadPort();
         apply(engine, frontend("none", dead).build(), frontend("empty").build());
         for (String name : new String[] {"none", "empty"}) {
             try (Socket s = connect(engine, name)) {
@@ -148,7 +149,7 @@ class EngineApplyTest extends EngineTestSupport {
     @Test
     void bindFailureIsReportedWithTheOsReasonWhileOthersServe() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             TestServer a = TestServer.echo()) {
+             TcpServer a = TcpServer.echo()) {
             ApplyResult r = apply(engine, fixedPort("clash", taken.getLocalPort(), a.address()),
                     frontend("fine", a.address()).build());
             assertThat(r.failures()).singleElement().satisfies(f -> {
@@ -167,7 +168,7 @@ class EngineApplyTest extends EngineTestSupport {
     void failedListenerIsRetriedWhenThePortFreesUp() throws Exception {
         NettyForwardingEngine quick = NettyForwardingEngine.builder().events(recorder)
                 .recheckInterval(Duration.ofMillis(100)).build();
-        try (TestServer a = TestServer.echo()) {
+        try (TcpServer a = TcpServer.echo()) {
             int port;
             try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = taken.getLocalPort();
@@ -184,7 +185,7 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void interfaceBindListensOnTheInterfaceAddress() throws Exception {
-        try (TestServer a = TestServer.echo()) {
+        try (TcpServer a = TcpServer.echo()) {
             apply(engine, Frontend.builder("@lo:0").name("lo").backend(a.address()).build(),
                     Frontend.builder("@nosuchif9:0").name("missing").backend(a.address()).build());
             assertThat(addressOf(engine, "lo").getAddress().isLoopbackAddress()).isTrue();
@@ -199,7 +200,7 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void closeDrainsThenCutsAtTheDeadline() throws Exception {
-        try (TestServer a = TestServer.echo()) {
+        try (TcpServer a = TcpServer.echo()) {
             NettyForwardingEngine e = newEngine(Transport.AUTO);
             e.apply(DesiredState.of(frontend("d", a.address()).build()));
             Socket s = connect(e, "d");
@@ -215,7 +216,7 @@ class EngineApplyTest extends EngineTestSupport {
 
     @Test
     void closeReturnsAsSoonAsConnectionsFinish() throws Exception {
-        try (TestServer a = TestServer.echo()) {
+        try (TcpServer a = TcpServer.echo()) {
             NettyForwardingEngine e = newEngine(Transport.AUTO);
             e.apply(DesiredState.of(frontend("d", a.address()).build()));
             Socket s = connect(e, "d");
@@ -231,6 +232,6 @@ class EngineApplyTest extends EngineTestSupport {
     }
 
     static int freePort() throws IOException {
-        return TestServer.deadPort();
+        return TcpServer.deadPort();
     }
 }

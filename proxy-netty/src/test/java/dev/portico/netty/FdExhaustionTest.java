@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -28,7 +29,7 @@ class FdExhaustionTest {
 
     @Test
     void acceptBacksOffAndRecoversWhenDescriptorsRunOut(@TempDir Path tmp) throws Exception {
-        try (TestServer backend = TestServer.echo()) {
+        try (TcpServer backend = TcpServer.echo()) {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path log = tmp.resolve("proxy.log");
             Process proxy = new ProcessBuilder("prlimit", "--nofile=160:160", java, "-Xmx64m",

@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -33,7 +34,7 @@ class HealthCheckTest extends EngineTestSupport {
     void oneLostProbeDoesNotFlapButFallConsecutiveFailuresDoAndRiseBringsItBack() throws Exception {
         HealthCheck hc = HealthCheck.DEFAULT.withInterval(Duration.ofMillis(400))
                 .withTimeout(Duration.ofMillis(200)).withThresholds(2, 3);
-        TestServer backend = TestServer.echo();
+        TcpServer backend = TcpServer.echo();
         int port = backend.port();
         apply(engine, frontend("hc", backend.address()).health(hc).build());
         // First probe confirms it up.
@@ -41,7 +42,7 @@ class HealthCheckTest extends EngineTestSupport {
         // Take the backend away until exactly one probe has failed, then bring it back at once.
         backend.close();
         awaitTrue(() -> backendStatus("hc").lastError() != null);
-        backend = new TestServer(port, s -> s.getInputStream().transferTo(s.getOutputStream()));
+        backend = new TcpServer(port, s -> s.getInputStream().transferTo(s.getOutputStream()));
         // It stays up: fewer than 3 failures in a row.
         await().during(Duration.ofMillis(1500)).atMost(WAIT).until(() -> backendStatus("hc").healthy());
         assertThat(healthEvents).isEmpty();
@@ -54,7 +55,7 @@ class HealthCheckTest extends EngineTestSupport {
             assertThat(s.getInputStream().read()).as("no healthy backend: closed at once").isEqualTo(-1);
         }
         // Back: 2 successes bring it up.
-        try (TestServer again = new TestServer(port, s -> s.getInputStream().transferTo(s.getOutputStream()))) {
+        try (TcpServer again = new TcpServer(port, s -> s.getInputStream().transferTo(s.getOutputStream()))) {
             awaitTrue(() -> backendStatus("hc").healthy());
             // The status flips before the event is delivered.
             awaitTrue(() -> healthEvents.size() == 2);
@@ -67,7 +68,7 @@ class HealthCheckTest extends EngineTestSupport {
 
     @Test
     void newBackendIsUsableBeforeItsFirstProbeByDefault() throws Exception {
-        try (TestServer backend = TestServer.echo()) {
+        try (TcpServer backend = TcpServer.echo()) {
             // A long interval: the connection below happens before any periodic probe.
             apply(engine, frontend("new", backend.address())
                     .health(HealthCheck.DEFAULT.withInterval(Duration.ofHours(1))).build());
@@ -79,7 +80,7 @@ class HealthCheckTest extends EngineTestSupport {
 
     @Test
     void initiallyDownBackendWaitsForItsFirstProbe() throws Exception {
-        try (TestServer backend = TestServer.echo()) {
+        try (TcpServer backend = TcpServer.echo()) {
             apply(engine, frontend("l4", backend.address())
                     .health(HealthCheck.DEFAULT.withInitiallyUp(false)).build());
             // Probed at once on add; the first success brings it up.

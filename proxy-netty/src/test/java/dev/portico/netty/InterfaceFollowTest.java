@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -45,10 +46,10 @@ class InterfaceFollowTest extends EngineTestSupport {
         boolean added = true;
         NettyForwardingEngine engine = NettyForwardingEngine.builder().events(recorder)
                 .recheckInterval(Duration.ofMillis(100)).build();
-        try (TestServer backend = TestServer.echo()) {
+        try (TcpServer backend = TcpServer.echo()) {
             assertThat(ip("-6", "addr", "del", EXTRA + "/128", "dev", "lo")).isTrue();
             added = false;
-            int port = TestServer.deadPort();
+            int port = TcpServer.deadPort();
             engine.apply(DesiredState.of(Frontend.builder("@lo/6:" + port).name("uplink")
                     .backend(backend.address()).build()));
             InetAddress loopback = InetAddress.getByName("::1");

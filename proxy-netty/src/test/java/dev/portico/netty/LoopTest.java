@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portico.api.ApplyResult;
@@ -65,7 +66,7 @@ class LoopTest extends EngineTestSupport {
 
     @Test
     void aBackendThatIsTheFrontendsOwnBindIsRefusedWithItsPlaceAndTheOtherFrontendsServe() throws Exception {
-        try (TestServer echo = TestServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             int port = EngineApplyTest.freePort();
             ApplyResult r = apply(engine, at("web", port, "127.0.0.1:" + port).build(),
                     frontend("other", echo.address()).build());
@@ -96,7 +97,7 @@ class LoopTest extends EngineTestSupport {
 
     @Test
     void aChangeThatWouldLoopKeepsTheLastGoodVersionServing() throws Exception {
-        try (TestServer echo = TestServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             int port = EngineApplyTest.freePort();
             apply(engine, at("web", port, echo.address()).build());
             apply(engine, at("web", port, "127.0.0.1:" + port).build());
@@ -112,7 +113,7 @@ class LoopTest extends EngineTestSupport {
 
     @Test
     void aCycleThroughTwoFrontendsIsRefusedButAChainThatEndsElsewhereIsServed() throws Exception {
-        try (TestServer echo = TestServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             int a = EngineApplyTest.freePort();
             int b = EngineApplyTest.freePort();
             apply(engine, at("a", a, "127.0.0.1:" + b).build(), at("b", b, "127.0.0.1:" + a).build());
@@ -135,7 +136,7 @@ class LoopTest extends EngineTestSupport {
 
     @Test
     void aHostNameThatLeadsBackIsStoppedByTheFirstProbeAndTheOtherFrontendsServe() throws Exception {
-        try (TestServer echo = TestServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             int port = EngineApplyTest.freePort();
             HealthCheck fast = HealthCheck.DEFAULT.withInterval(Duration.ofMillis(200));
             // A host name is not resolved when the configuration is checked: the engine finds out.
@@ -164,7 +165,7 @@ class LoopTest extends EngineTestSupport {
 
     @Test
     void withoutHealthChecksTheFirstClientThatGoesRoundStopsTheLoop() throws Exception {
-        try (TestServer echo = TestServer.echo()) {
+        try (TcpServer echo = TcpServer.echo()) {
             int port = EngineApplyTest.freePort();
             apply(engine, at("self", port, "localhost:" + port).health(HealthCheck.DEFAULT.withEnabled(false)).build(),
                     frontend("other", echo.address()).build());

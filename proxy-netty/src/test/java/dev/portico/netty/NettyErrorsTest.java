@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -81,7 +82,7 @@ class NettyErrorsTest extends EngineTestSupport {
     void connectingToAClosedPortSaysConnectionRefused(String mode) throws Exception {
         assumeAvailable(mode);
         Transport t = Transport.fromName(mode);
-        int closed = TestServer.deadPort();
+        int closed = TcpServer.deadPort();
         ChannelFuture f = new Bootstrap().group(group(t)).channel(t.socketChannelClass())
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(new InetSocketAddress(LOOPBACK, closed)).awaitUninterruptibly();
@@ -128,7 +129,7 @@ class NettyErrorsTest extends EngineTestSupport {
     void aNameThatDoesNotResolveSaysCannotResolveHostName() throws Exception {
         Transport t = Transport.AUTO.resolve();
         // The name server is a closed port on this machine: no query leaves it.
-        int closed = TestServer.deadPort();
+        int closed = TcpServer.deadPort();
         DnsNameResolver resolver = new DnsNameResolverBuilder(group(t).next())
                 .datagramChannelType(t.datagramChannelClass())
                 .nameServerProvider(new SingletonDnsServerAddressStreamProvider(new InetSocketAddress(LOOPBACK, closed)))
@@ -166,7 +167,7 @@ class NettyErrorsTest extends EngineTestSupport {
     void engineReportsATakenPortAndARefusedBackendInPlainWords() throws Exception {
         NettyForwardingEngine engine = newEngine(Transport.AUTO);
         try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
-            int dead = TestServer.deadPort();
+            int dead = TcpServer.deadPort();
             engine.apply(DesiredState.of(
                     Frontend.builder("127.0.0.1:" + taken.getLocalPort()).name("clash").backend("127.0.0.1:" + dead).build(),
                     // No probes: the client's own connect is the one that fails, not a probe that

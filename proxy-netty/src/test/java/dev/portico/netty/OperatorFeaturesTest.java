@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -32,7 +33,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
     private static final HealthCheck NO_PROBES = HealthCheck.DEFAULT.withEnabled(false);
 
     private NettyForwardingEngine engine;
-    private final List<TestServer> servers = new ArrayList<>();
+    private final List<TcpServer> servers = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -42,19 +43,19 @@ class OperatorFeaturesTest extends EngineTestSupport {
     @AfterEach
     void stop() throws IOException {
         engine.close(Duration.ofSeconds(1));
-        for (TestServer s : servers) {
+        for (TcpServer s : servers) {
             s.close();
         }
     }
 
-    private TestServer server(TestServer.Handler h) throws IOException {
-        TestServer s = new TestServer(h);
+    private TcpServer server(TcpServer.Handler h) throws IOException {
+        TcpServer s = new TcpServer(h);
         servers.add(s);
         return s;
     }
 
     /** A backend that parses a PROXY header, then answers with the source it states. */
-    private TestServer proxyAwareBackend(LinkedBlockingQueue<ProxyProtocolParser.Header> seen) throws IOException {
+    private TcpServer proxyAwareBackend(LinkedBlockingQueue<ProxyProtocolParser.Header> seen) throws IOException {
         return server(s -> {
             ProxyProtocolParser.Header h = ProxyProtocolParser.read(s.getInputStream());
             seen.add(h);
@@ -64,7 +65,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
     }
 
     /** A backend that says which one it is and closes. */
-    private TestServer named(String id) throws IOException {
+    private TcpServer named(String id) throws IOException {
         return server(s -> s.getOutputStream().write(id.getBytes(StandardCharsets.US_ASCII)));
     }
 
@@ -76,7 +77,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
     @EnumSource(value = ProxyProtocol.class, names = {"V1", "V2"})
     void backendReceivesTheTrueClientAddressInAProxyHeader(ProxyProtocol version) throws Exception {
         LinkedBlockingQueue<ProxyProtocolParser.Header> seen = new LinkedBlockingQueue<>();
-        TestServer backend = proxyAwareBackend(seen);
+        TcpServer backend = proxyAwareBackend(seen);
         apply(engine, frontend("pp", backend.address()).sendProxy(version).health(NO_PROBES).build(),
                 Frontend.builder("[::1]:0").name("pp6").backend(backend.address()).sendProxy(version)
                         .health(NO_PROBES).build());
@@ -99,7 +100,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
     @Test
     void trustedProxyListenerTakesTheClientFromTheHeaderAndPassesItOn() throws Exception {
         LinkedBlockingQueue<ProxyProtocolParser.Header> seen = new LinkedBlockingQueue<>();
-        TestServer backend = proxyAwareBackend(seen);
+        TcpServer backend = proxyAwareBackend(seen);
         apply(engine, frontend("chain", backend.address()).health(NO_PROBES).sendProxy(ProxyProtocol.V2)
                 .acceptProxy(AcceptProxy.from(List.of(Cidr.parse("127.0.0.0/8")), Duration.ofSeconds(5))).build());
         try (Socket upstream = connect(engine, "chain")) {
@@ -115,7 +116,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
 
     @Test
     void proxyListenerRefusesUntrustedSendersGarbageAndSilenceWithoutContactingTheBackend() throws Exception {
-        TestServer backend = TestServer.echo();
+        TcpServer backend = TcpServer.echo();
         servers.add(backend);
         AcceptProxy trustOthers = AcceptProxy.from(List.of(Cidr.parse("10.0.0.0/8")), Duration.ofSeconds(5));
         AcceptProxy trustUs = AcceptProxy.from(List.of(Cidr.parse("127.0.0.1")), Duration.ofMillis(300));
@@ -141,7 +142,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
 
     @Test
     void denyAndAllowListsRefuseBeforeAnyBackendConnectOnIpv4AndIpv6() throws Exception {
-        TestServer backend = TestServer.echo();
+        TcpServer backend = TcpServer.echo();
         servers.add(backend);
         apply(engine,
                 frontend("allow-other", backend.address()).health(NO_PROBES).allow(List.of(Cidr.parse("10.0.0.0/8")))
@@ -173,7 +174,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
 
     @Test
     void engineDefaultListsApplyToFrontendsWithoutTheirOwn() throws Exception {
-        TestServer backend = TestServer.echo();
+        TcpServer backend = TcpServer.echo();
         servers.add(backend);
         NettyForwardingEngine lan = NettyForwardingEngine.builder().events(recorder)
                 .defaultAllow(List.of(Cidr.parse("192.168.0.0/16"))).build();
@@ -194,7 +195,7 @@ class OperatorFeaturesTest extends EngineTestSupport {
 
     @Test
     void limitsRefuseTheExcessAndServeTheRest() throws Exception {
-        TestServer backend = TestServer.echo();
+        TcpServer backend = TcpServer.echo();
         servers.add(backend);
         NettyForwardingEngine limited = NettyForwardingEngine.builder().events(recorder).maxConnections(3).build();
         try {
@@ -230,8 +231,8 @@ class OperatorFeaturesTest extends EngineTestSupport {
 
     @Test
     void affinityHoldsWithinItsExpiryAndEndsAfter() throws Exception {
-        TestServer one = named("one");
-        TestServer two = named("two");
+        TcpServer one = named("one");
+        TcpServer two = named("two");
         Duration expiry = Duration.ofMillis(600);
         apply(engine, frontend("sticky", one.address(), two.address()).health(NO_PROBES)
                 .balance(BalancePolicy.ROUND_ROBIN).affinity(expiry).build());
@@ -260,9 +261,9 @@ class OperatorFeaturesTest extends EngineTestSupport {
 
     @Test
     void sourceHashSendsAClientToTheSameBackendEveryTime() throws Exception {
-        TestServer one = named("one");
-        TestServer two = named("two");
-        TestServer three = named("three");
+        TcpServer one = named("one");
+        TcpServer two = named("two");
+        TcpServer three = named("three");
         apply(engine, frontend("hash", one.address(), two.address(), three.address()).health(NO_PROBES)
                 .balance(BalancePolicy.SOURCE_HASH).build());
         String first;

@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static dev.portico.netty.OperatorFeaturesTest.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,14 +36,14 @@ class ProxyHeaderStrictTest extends EngineTestSupport {
     private static final byte[] SIG = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
     private NettyForwardingEngine engine;
-    private TestServer backend;
+    private TcpServer backend;
     private final LinkedBlockingQueue<ProxyProtocolParser.Header> seen = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() throws IOException {
         engine = newEngine(Transport.AUTO);
         // Tells the client which source the proxy passed on, then echoes.
-        backend = new TestServer(s -> {
+        backend = new TcpServer(s -> {
             ProxyProtocolParser.Header h = ProxyProtocolParser.read(s.getInputStream());
             seen.add(h);
             s.getOutputStream().write((h.source() + "\n").getBytes(StandardCharsets.US_ASCII));

@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -65,7 +66,7 @@ class RelayTest extends EngineTestSupport {
     void multiMegabyteTransfersBothWaysAtOnceArriveByteExact(String transport) throws Exception {
         CompletableFuture<String> backendReceived = new CompletableFuture<>();
         CompletableFuture<String> backendSent = new CompletableFuture<>();
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             CompletableFuture<String> reader = CompletableFuture.supplyAsync(() -> {
                 try {
                     return digestUntilEof(s.getInputStream());
@@ -103,7 +104,7 @@ class RelayTest extends EngineTestSupport {
     void halfCloseFromClientIsPropagated(String transport) throws Exception {
         // The backend answers only after it has seen the client's EOF, as an HTTP/1.0 server or
         // `nc -N` peer does: l4proxy loses this answer.
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             byte[] all = s.getInputStream().readAllBytes();
             s.getOutputStream().write(("got " + all.length + " bytes").getBytes(StandardCharsets.US_ASCII));
             s.shutdownOutput();
@@ -125,7 +126,7 @@ class RelayTest extends EngineTestSupport {
         // An HTTP/1.0-style client sends its request and EOF, then reads a large answer slowly:
         // the proxy must keep writing to a client whose input side it has already seen close.
         int size = 16 * MIB;
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             s.getInputStream().readAllBytes();
             sendRandom(s.getOutputStream(), s, 7, size);
         });
@@ -172,7 +173,7 @@ class RelayTest extends EngineTestSupport {
     void answerToAHalfClosedClientSurvivesItsWriteQueueDrainingAndRefilling(String transport) throws Exception {
         int phase = 8 * MIB;
         CompletableFuture<Void> firstPhaseRead = new CompletableFuture<>();
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             s.getInputStream().readAllBytes();
             OutputStream out = s.getOutputStream();
             out.write(pattern(0, phase));
@@ -215,7 +216,7 @@ class RelayTest extends EngineTestSupport {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void aBackendThatResetsRightAfterItsFirstBytesResetsTheClient(String transport) throws Exception {
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             s.getOutputStream().write(pattern(0, 73));
             s.setSoLinger(true, 0);
             s.close();
@@ -253,7 +254,7 @@ class RelayTest extends EngineTestSupport {
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void halfCloseFromBackendIsPropagated(String transport) throws Exception {
         CompletableFuture<String> lateRequest = new CompletableFuture<>();
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             s.getOutputStream().write("banner".getBytes(StandardCharsets.US_ASCII));
             s.shutdownOutput();
             lateRequest.complete(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
@@ -275,7 +276,7 @@ class RelayTest extends EngineTestSupport {
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void resetFromClientResetsBackend(String transport) throws Exception {
         CompletableFuture<Throwable> backendSaw = new CompletableFuture<>();
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             s.getOutputStream().write(1);
             try {
                 int r = s.getInputStream().read();
@@ -299,7 +300,7 @@ class RelayTest extends EngineTestSupport {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void resetFromBackendResetsClient(String transport) throws Exception {
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             s.getOutputStream().write(1);
             s.getInputStream().read();
             s.setSoLinger(true, 0);
@@ -323,7 +324,7 @@ class RelayTest extends EngineTestSupport {
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void idleTimeoutClosesBothSides(String transport) throws Exception {
         CompletableFuture<Integer> backendRead = new CompletableFuture<>();
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             s.getOutputStream().write(s.getInputStream().read());
             backendRead.complete(s.getInputStream().read());
         });
@@ -344,7 +345,7 @@ class RelayTest extends EngineTestSupport {
     void slowReaderKeepsProxyBufferBounded(String transport) throws Exception {
         int total = 64 * MIB;
         AtomicLong written = new AtomicLong();
-        try (TestServer backend = new TestServer(s -> {
+        try (TcpServer backend = new TcpServer(s -> {
             byte[] chunk = new byte[256 * 1024];
             Arrays.fill(chunk, (byte) 'x');
             OutputStream out = s.getOutputStream();
@@ -389,7 +390,7 @@ class RelayTest extends EngineTestSupport {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void echoRoundTripsInOrder(String transport) throws Exception {
-        try (TestServer backend = TestServer.echo(); NettyForwardingEngine engine = newEngine(transport)) {
+        try (TcpServer backend = TcpServer.echo(); NettyForwardingEngine engine = newEngine(transport)) {
             apply(engine, frontend("echo", backend.address()).build());
             try (Socket client = connect(engine, "echo")) {
                 ByteArrayOutputStream expected = new ByteArrayOutputStream();

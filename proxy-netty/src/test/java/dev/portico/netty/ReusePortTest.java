@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import dev.portico.api.DesiredState;
 import java.net.Socket;
 import java.time.Duration;
@@ -12,7 +13,7 @@ class ReusePortTest extends EngineTestSupport {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void everyThreadAcceptsOnTheSamePortAndServes(String transport) throws Exception {
-        try (TestServer backend = TestServer.echo();
+        try (TcpServer backend = TcpServer.echo();
              NettyForwardingEngine engine = engineBuilder(transport).reusePort(true).build()) {
             engine.apply(DesiredState.of(frontend("rp", backend.address()).build()));
             for (int i = 0; i < 20; i++) {

@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -295,11 +296,11 @@ class UdpForwardingTest extends EngineTestSupport {
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll", "io_uring"})
     void tcpAndUdpFrontendsShareOnePort(String mode) throws Exception {
-        try (UdpTestBackend a = new UdpTestBackend("a", 1); TestServer tcp = TestServer.echo();
+        try (UdpTestBackend a = new UdpTestBackend("a", 1); TcpServer tcp = TcpServer.echo();
              NettyForwardingEngine engine = udpEngine(mode)) {
             // A port nobody holds: taking the port of a listener this engine closes in the same apply
             // raced NIO's asynchronous close of it.
-            int port = TestServer.deadPort();
+            int port = TcpServer.deadPort();
             BindAddress bind = BindAddress.host("127.0.0.1", port);
             var result = apply(engine, Frontend.builder(bind).name("dns-tcp").backend(tcp.address()).build(),
                     udp("dns-udp", a.address()).bind(bind).build());

@@ -31,7 +31,8 @@ final class ConfigFileSet {
 
     /** Where problems and recoveries go, each with its place. */
     interface Reporter {
-        void error(String place, String message);
+        /** A problem in {@code file} (what recovers as a whole), at {@code place} in it. */
+        void error(String file, String place, String message);
 
         void recovered(String place);
     }
@@ -103,7 +104,7 @@ final class ConfigFileSet {
             if (!message.equals(listingError)) {
                 listingError = message;
                 log.warn("{}: {}", e.display(), message);
-                reporter.error(e.display(), message);
+                reporter.error(e.display(), e.display(), message);
             }
             return false;
         }
@@ -248,7 +249,7 @@ final class ConfigFileSet {
         if (f.candidate.explicit()) {
             f.failing = true;
             log.debug("{} does not exist; waiting for it to appear", f.display());
-            reporter.error(f.display(), "does not exist; waiting for it to appear");
+            reporter.error(f.display(), f.display(), "does not exist; waiting for it to appear");
         } else if (f.failing) {
             f.failing = false;
             reporter.recovered(f.display());
@@ -271,7 +272,7 @@ final class ConfigFileSet {
                 f.good.isEmpty() ? "it adds no frontends"
                         : "its last good version keeps serving " + f.good.size() + " frontend(s)");
         for (ConfigProblem p : problems) {
-            reporter.error(p.place(), p.message());
+            reporter.error(f.display(), p.place(), p.message());
         }
     }
 
@@ -284,7 +285,7 @@ final class ConfigFileSet {
             // Once readable again, its content counts as a new version even if it is the old one.
             f.settle(WatchedFile.UNREADABLE);
             log.warn("{} {}; its last good version keeps serving", f.display(), message);
-            reporter.error(f.display(), message);
+            reporter.error(f.display(), f.display(), message);
         }
     }
 

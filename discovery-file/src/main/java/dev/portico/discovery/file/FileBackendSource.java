@@ -94,8 +94,8 @@ public final class FileBackendSource implements BackendSource {
         this.debounceNanos = debounce.toNanos();
         this.files = new ConfigFileSet(name, this.paths, debounceNanos, new ConfigFileSet.Reporter() {
             @Override
-            public void error(String place, String message) {
-                FileBackendSource.this.error(place, message);
+            public void error(String file, String place, String message) {
+                FileBackendSource.this.error(file, place, message);
             }
 
             @Override
@@ -279,15 +279,18 @@ public final class FileBackendSource implements BackendSource {
         deliver("snapshot", l -> l.onSnapshot(snapshot));
     }
 
-    private void error(String place, String message) {
-        SourceError e = new SourceError(name, SafeText.escape(place), SafeText.escape(message));
+    private void error(String file, String place, String message) {
+        // A file recovers as a whole: its name is the subject of each problem placed in it.
+        SourceError e = new SourceError(name, SafeText.escape(place), SafeText.escape(message))
+                .about(SafeText.escape(file));
         log.debug("{}", e);
         deliver("error", l -> l.onError(e));
     }
 
     private void recovered(String place) {
         log.info("{} is good again", place);
-        deliver("recovery", l -> l.onRecovered(name, place));
+        String subject = SafeText.escape(place);
+        deliver("recovery", l -> l.onRecovered(name, subject));
     }
 
     private void deliver(String what, Consumer<Listener> call) {

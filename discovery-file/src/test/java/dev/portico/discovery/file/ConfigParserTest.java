@@ -1,5 +1,6 @@
 package dev.portico.discovery.file;
 
+import dev.portico.api.fixtures.Fixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portico.api.Backend;
@@ -9,8 +10,6 @@ import dev.portico.api.Durations;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,10 +28,18 @@ class ConfigParserTest {
         return r.problems().get(0).toString();
     }
 
-    static String l4proxyExample() throws IOException {
-        try (InputStream in = ConfigParserTest.class.getResourceAsStream("/l4proxy_example.yaml")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    static String l4proxyExample() {
+        return Fixtures.l4proxyExample();
+    }
+
+    /** l4proxy's example with the settings of its second {@code :80} entry (line 13) replaced. */
+    static String exampleWithSecondPort80Entry(String healthInterval, String timeout) {
+        String entry = "      - address: 10.0.0.100:80\n    healthInterval: 5\n    timeout: 0s\n";
+        String example = l4proxyExample();
+        if (!example.contains(entry)) {
+            throw new IllegalStateException("the l4proxy example changed: no second :80 entry");
         }
+        return example.replace(entry, "      - address: 10.0.0.100:80\n    " + healthInterval + "\n    " + timeout + "\n");
     }
 
     @Test
@@ -418,25 +425,8 @@ class ConfigParserTest {
 
     @Test
     void duplicateBindsWithDifferentSettingsAreRejectedNamingBothLines() {
-        assertThat(onlyProblem("""
-                apiVersion: v1
-                frontends:
-                  - bind: :80
-                    backends:
-                      - address: 10.0.0.102:80
-                    healthInterval: 5
-                    timeout: 0s
-                  - bind: :443
-                    backends:
-                      - address: 10.0.0.102:443
-                    healthInterval: 5
-                    timeout: 0s
-                  - bind: :80
-                    backends:
-                      - address: 10.0.0.100:80
-                    healthInterval: 10
-                    timeout: 0s
-                """)).isEqualTo("a.yaml:13:5: bind :80 is also used by the entry at a.yaml:3:5 with different settings"
+        // l4proxy's example with its second :80 entry (line 13) checked every 10 s instead of 5 s
+        assertThat(onlyProblem(exampleWithSecondPort80Entry("healthInterval: 10", "timeout: 0s"))).isEqualTo("a.yaml:13:5: bind :80 is also used by the entry at a.yaml:3:5 with different settings"
                 + " (health interval 5s vs 10s); entries with the same bind become one frontend only when everything"
                 + " but their backends agrees");
     }

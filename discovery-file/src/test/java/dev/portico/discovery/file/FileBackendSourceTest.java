@@ -1,5 +1,7 @@
 package dev.portico.discovery.file;
 
+import dev.portico.api.SourceError;
+import dev.portico.api.fixtures.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -139,6 +141,23 @@ class FileBackendSourceTest {
 
         awaitServed(":80=10.0.0.1:80", ":81=10.0.0.1:81");
         eventually().untilAsserted(() -> assertThat(listener.recovered).containsExactly(file.toString()));
+    }
+
+    @Test
+    void aFileRecoversUnderTheSubjectItsErrorsNamed() throws IOException {
+        // The coordinator clears a file's errors by subject: the recovery must name the file exactly
+        // as its errors did, escaped control character included.
+        Path file = write(dir.resolve("bad\u001b[31m.yaml"), config(":80=10.0.0.1:80", ":81=10.0.0.1:99999"));
+        start(file);
+        eventually().untilAsserted(() -> assertThat(listener.errors).isNotEmpty());
+        SourceError error = listener.errors.get(0);
+        assertThat(error.subject()).doesNotContain("\u001b").isNotEqualTo(error.place());
+        assertThat(error.place()).startsWith(error.subject() + ":");
+
+        write(file, config(":80=10.0.0.1:80"));
+
+        awaitServed(":80=10.0.0.1:80");
+        eventually().untilAsserted(() -> assertThat(listener.recovered).containsExactly(error.subject()));
     }
 
     @Test
@@ -324,25 +343,8 @@ class FileBackendSourceTest {
 
     @Test
     void duplicateBindsWithDifferentSettingsAreRejectedNamingBothLines() throws IOException {
-        Path file = write(dir.resolve("a.yaml"), """
-                apiVersion: v1
-                frontends:
-                  - bind: :80
-                    backends:
-                      - address: 10.0.0.102:80
-                    healthInterval: 5
-                    timeout: 0s
-                  - bind: :443
-                    backends:
-                      - address: 10.0.0.102:443
-                    healthInterval: 5
-                    timeout: 0s
-                  - bind: :80
-                    backends:
-                      - address: 10.0.0.100:80
-                    healthInterval: 5
-                    timeout: 30s
-                """);
+        Path file = write(dir.resolve("a.yaml"), ConfigParserTest.exampleWithSecondPort80Entry("healthInterval: 5",
+                "timeout: 30s"));
 
         start(file);
 

@@ -1,5 +1,6 @@
 package dev.portico.discovery.file;
 
+import dev.portico.api.fixtures.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

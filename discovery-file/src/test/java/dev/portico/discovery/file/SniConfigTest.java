@@ -3,10 +3,9 @@ package dev.portico.discovery.file;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portico.api.Backend;
-import dev.portico.api.DesiredState;
+import dev.portico.api.Conflict;
 import dev.portico.api.Frontend;
 import dev.portico.api.Snapshot;
-import dev.portico.api.SnapshotMerger;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -42,9 +41,9 @@ class SniConfigTest {
         assertThat(r.frontends()).extracting(Frontend::name).containsExactly("grafana", "apps", "everything-else");
         assertThat(r.frontends()).extracting(Frontend::sni)
                 .containsExactly(List.of("grafana.example.org"), List.of("*.apps.example.org"), List.of());
-        var merged = SnapshotMerger.merge(List.of(new Snapshot("file", r.frontends())), DesiredState.EMPTY);
+        Snapshot merged = new Snapshot("file", r.frontends());
         assertThat(merged.conflicts()).isEmpty();
-        assertThat(merged.desired().frontends()).hasSize(3);
+        assertThat(served(merged)).hasSize(3);
     }
 
     @Test
@@ -113,8 +112,8 @@ class SniConfigTest {
                     sni: [A.Example.org, b.example.org]
                 """);
         assertThat(r.problems()).isEmpty();
-        var merged = SnapshotMerger.merge(List.of(new Snapshot("file", r.frontends())), DesiredState.EMPTY);
-        assertThat(merged.desired().frontends()).extracting(Frontend::name).containsExactly("first");
+        Snapshot merged = new Snapshot("file", r.frontends());
+        assertThat(served(merged)).extracting(Frontend::name).containsExactly("first");
         assertThat(merged.conflicts()).singleElement().satisfies(c -> assertThat(c.toString()).isEqualTo(
                 "bind :443 server name a.example.org is wanted by file a.yaml:3:5 and file a.yaml:6:5;"
                         + " file a.yaml:6:5 is not served (it is listed first)"));
@@ -154,7 +153,13 @@ class SniConfigTest {
         assertThat(r.frontends()).extracting(f -> f.protocol().configName() + " " + f.sni() + " " + f.backends())
                 .containsExactly("tcp [a.example.org] [10.0.0.1:443]", "tcp [] [10.0.0.2:443]",
                         "udp [] [10.0.0.3:443]");
-        var merged = SnapshotMerger.merge(List.of(new Snapshot("file", r.frontends())), DesiredState.EMPTY);
+        Snapshot merged = new Snapshot("file", r.frontends());
         assertThat(merged.conflicts()).isEmpty();
+    }
+
+    /** What the coordinator would serve of one source's snapshot: all but the losers of its conflicts. */
+    private static List<Frontend> served(Snapshot snapshot) {
+        List<Frontend> losers = snapshot.conflicts().stream().map(Conflict::loser).toList();
+        return snapshot.frontends().stream().filter(f -> !losers.contains(f)).toList();
     }
 }

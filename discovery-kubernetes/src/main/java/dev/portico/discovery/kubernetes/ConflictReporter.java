@@ -1,6 +1,8 @@
 package dev.portico.discovery.kubernetes;
 
+import dev.portico.api.Conflict;
 import dev.portico.api.Frontend;
+import dev.portico.api.Snapshot;
 import dev.portico.api.SourceError;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -13,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -24,8 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * Finds Services that want a bind another, older Service already has, and tells the people who can
- * act: a warning in the log, a {@link SourceError}, and a {@code Warning} Event on the losing Service
+ * Reports the Services that lose a bind to another, older Service, as the merge judges it
+ * ({@link Snapshot#conflicts()}; this class decides nothing itself), to the people who can act: a warning in the log, a {@link SourceError}, and a {@code Warning} Event on the losing Service
  * (so {@code kubectl describe service} shows it). Each distinct conflict is reported once while it
  * lasts. Events are best effort: RBAC may forbid them, and their creation never blocks the source.
  */
@@ -66,37 +67,19 @@ final class ConflictReporter implements AutoCloseable {
     }
 
     /**
-     * Reports the conflicts among frontends listed oldest Service first; the first frontend on a
-     * bind is the one served. Called on the source's thread only.
+     * Reports the conflicts of one snapshot as {@link Snapshot#conflicts()} judged them: the
+     * snapshot lists the oldest Service first, so the older Service is the winner. Called on the
+     * source's thread only.
      *
-     * @param ordered  the frontends as published
+     * @param snapshot the snapshot as published
      * @param byOrigin the Service behind each {@code namespace/name} origin
      */
-    void report(List<Frontend> ordered, Map<String, Service> byOrigin) {
-        // What a frontend claims, as the merge judges it: its listener (protocol and bind), or
-        // (protocol, bind, server name) for each name; a Service's TCP and UDP port 53 do not conflict.
-        Map<String, Frontend> holders = new HashMap<>();
+    void report(Snapshot snapshot, Map<String, Service> byOrigin) {
         Map<String, String> now = new HashMap<>();
-        for (Frontend f : ordered) {
-            if (f.bind().port() == 0) {
-                continue;
-            }
-            List<String> claims = f.sni().isEmpty() ? List.of("") : f.sni();
-            Frontend winner = null;
-            String contested = null;
-            for (String name : claims) {
-                winner = holders.get(f.listen() + " " + name);
-                if (winner != null) {
-                    contested = name;
-                    break;
-                }
-            }
-            if (winner == null) {
-                for (String name : claims) {
-                    holders.put(f.listen() + " " + name, f);
-                }
-                continue;
-            }
+        for (Conflict c : snapshot.conflicts()) {
+            Frontend f = c.loser();
+            Frontend winner = c.winner();
+            String contested = c.serverName() == null ? "" : c.serverName();
             Service loserService = byOrigin.get(f.origin());
             Service winnerService = byOrigin.get(winner.origin());
             String key = keyOf(loserService, f.origin()) + "|" + f.listen() + "|" + contested + "|"

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * the rule that picks them: the {@value Annotations#EXPOSURE} annotation if present, else every
  * class whose label selector matches the Service, else the default class (if there is one).
  */
-public final class ExposureClasses {
+final class ExposureClasses {
 
     /** The name of the class {@code --bind} defines, as service-announcer's flag. */
     public static final String DEFAULT = "default";
@@ -115,11 +115,11 @@ public final class ExposureClasses {
     }
 
     /**
-     * Reads an exposure address as written after {@code NAME=} or in {@code --bind}: {@code @eth1},
+     * Reads an exposure address as written after {@code NAME=} or for the bind: {@code @eth1},
      * {@code 10.0.0.1}, {@code [fd00::1]}, {@code ::1}, or empty for every address. A port, if written,
      * must be 0: each Service port supplies its own.
      *
-     * @param what the flag, for messages ({@code --bind})
+     * @param what the setting, for messages ({@code bind})
      */
     public static BindAddress parseAddress(String text, String what) {
         String s = text == null ? "" : text.strip();
@@ -145,9 +145,9 @@ public final class ExposureClasses {
     }
 
     /**
-     * Reads {@code NAME=ADDRESS} as the {@code --expose} flag writes it.
+     * Reads {@code NAME=ADDRESS}, an exposure class as a launcher's flag writes it.
      *
-     * @param what the flag, for messages ({@code --expose})
+     * @param what the setting, for messages ({@code exposure class})
      */
     public static ExposureClass parseSpec(String spec, String what) {
         int eq = spec == null ? -1 : spec.indexOf('=');
@@ -158,8 +158,9 @@ public final class ExposureClasses {
         try {
             return new ExposureClass(name, parseAddress(spec.substring(eq + 1), what + " " + name), null);
         } catch (InvalidConfigException e) {
-            throw e.getMessage().startsWith(what) ? e : new InvalidConfigException(what + " '" + spec + "': "
-                    + e.getMessage(), e);
+            // The address's own message already names the class; the class name's does not.
+            throw e.getMessage().startsWith(what + " " + name + " '") ? e
+                    : new InvalidConfigException(what + " '" + spec + "': " + e.getMessage(), e);
         }
     }
 }

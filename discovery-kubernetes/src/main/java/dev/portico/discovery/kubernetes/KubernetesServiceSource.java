@@ -30,6 +30,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -62,10 +63,14 @@ public final class KubernetesServiceSource implements BackendSource {
         RETRYING
     }
 
+    /** The name of the exposure class {@link Builder#bind(String)} defines. */
+    public static final String DEFAULT_EXPOSURE_CLASS = ExposureClasses.DEFAULT;
+
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesServiceSource.class);
     private static final long STATE_CHECK_MILLIS = 250;
 
     private final String name;
+    private final ExposureClasses classes;
     private final KubernetesClient client;
     private final boolean ownsClient;
     private final List<String> namespaces;
@@ -87,6 +92,7 @@ public final class KubernetesServiceSource implements BackendSource {
     private KubernetesServiceSource(Builder b, KubernetesClient client, ExposureClasses classes,
                                     LabelSelectors.Selector selector) {
         this.name = b.name;
+        this.classes = classes;
         this.client = client;
         this.ownsClient = b.client == null;
         this.namespaces = List.copyOf(b.namespaces);
@@ -168,6 +174,14 @@ public final class KubernetesServiceSource implements BackendSource {
         return watchState() == WatchState.WATCHING;
     }
 
+    /**
+     * The exposure class of the Services that no annotation or class selector places, as the
+     * builder's rule chose it (see {@link Builder#defaultClass}); empty when such Services are not exposed.
+     */
+    public Optional<String> defaultExposureClass() {
+        return Optional.ofNullable(classes.defaultClass());
+    }
+
     /** The API server this source talks to. */
     public String apiUrl() {
         return apiUrl;
@@ -241,8 +255,8 @@ public final class KubernetesServiceSource implements BackendSource {
         List<Frontend> frontends = mapping.update(services);
         Map<String, Service> byOrigin = services.stream()
                 .collect(Collectors.toMap(ServiceMapper::origin, Function.identity(), (a, b) -> a));
-        conflicts.report(frontends, byOrigin);
         Snapshot snapshot = new Snapshot(name, frontends);
+        conflicts.report(snapshot, byOrigin);
         if (!snapshot.equals(lastPublished) && !closed) {
             LOG.debug("publishing {} frontends from {} Services", frontends.size(), services.size());
             lastPublished = snapshot;
@@ -299,7 +313,10 @@ public final class KubernetesServiceSource implements BackendSource {
 
     /**
      * Collects the settings. Addresses are checked as they are given, everything else by
-     * {@link #build()}; a bad setting fails with an {@link InvalidConfigException} naming its flag.
+     * {@link #build()}; a bad setting fails with an {@link InvalidConfigException} whose message
+     * starts with the setting's name as this builder spells it ({@code namespaces: }, {@code kubeconfig '},
+     * {@code label selector '}, {@code bind '}, {@code exposure class '}), so a launcher can put its own
+     * flag names in its place.
      */
     public static final class Builder {
         private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -324,7 +341,7 @@ public final class KubernetesServiceSource implements BackendSource {
             return this;
         }
 
-        /** A kubeconfig file ({@code --kubeconfig}); without one, as kubectl: KUBECONFIG, ~/.kube/config, in-cluster. */
+        /** A kubeconfig file; without one, as kubectl: KUBECONFIG, ~/.kube/config, in-cluster. */
         public Builder kubeconfig(Path value) {
             kubeconfig = value;
             return this;
@@ -342,7 +359,7 @@ public final class KubernetesServiceSource implements BackendSource {
             return this;
         }
 
-        /** Watches only this namespace ({@code --namespace}, repeatable); none means all. */
+        /** Watches only this namespace (repeatable: the {@code namespaces} setting); none means all. */
         public Builder namespace(String value) {
             namespaces.add(Objects.requireNonNull(value, "namespace").strip());
             return this;
@@ -353,15 +370,15 @@ public final class KubernetesServiceSource implements BackendSource {
             return this;
         }
 
-        /** Only Services whose labels match ({@code --label-selector}), full Kubernetes syntax. */
+        /** Only Services whose labels match, full Kubernetes syntax. */
         public Builder labelSelector(String value) {
             labelSelector = value;
             return this;
         }
 
-        /** The address of the class named {@value ExposureClasses#DEFAULT} ({@code --bind}): {@code @eth1}, {@code 10.0.0.1}. */
+        /** The address of the class named {@value ExposureClasses#DEFAULT}: {@code @eth1}, {@code 10.0.0.1}. */
         public Builder bind(String address) {
-            return bind(ExposureClasses.parseAddress(address, "--bind"));
+            return bind(ExposureClasses.parseAddress(address, "bind"));
         }
 
         public Builder bind(BindAddress address) {
@@ -369,9 +386,9 @@ public final class KubernetesServiceSource implements BackendSource {
             return this;
         }
 
-        /** An exposure class written {@code NAME=ADDRESS} ({@code --expose internal=@eth1}). */
+        /** An exposure class written {@code NAME=ADDRESS} ({@code internal=@eth1}). */
         public Builder expose(String spec) {
-            classes.add(ExposureClasses.parseSpec(spec, "--expose"));
+            classes.add(ExposureClasses.parseSpec(spec, "exposure class"));
             return this;
         }
 
@@ -389,7 +406,7 @@ public final class KubernetesServiceSource implements BackendSource {
 
         /**
          * The class for Services that no annotation or class selector places. By default the
-         * {@code --bind} class; without {@code --bind}, every address when no class is defined, and
+         * {@link #bind} class; without a bind, every address when no class is defined, and
          * no exposure at all when classes are defined (so nothing lands on an interface by accident).
          */
         public Builder defaultClass(String className) {
@@ -406,13 +423,13 @@ public final class KubernetesServiceSource implements BackendSource {
         /**
          * Checks the settings and creates the client (when none was given); does not contact the API server.
          *
-         * @throws InvalidConfigException naming the flag of the first bad setting
+         * @throws InvalidConfigException naming the first bad setting
          */
         public KubernetesServiceSource build() {
-            LabelSelectors.Selector selector = LabelSelectors.parse(labelSelector, "--label-selector");
+            LabelSelectors.Selector selector = LabelSelectors.parse(labelSelector, "label selector");
             for (String ns : namespaces) {
                 if (!NAMESPACE.matcher(ns).matches()) {
-                    throw new InvalidConfigException("--namespace '" + ns + "' is not a valid namespace name");
+                    throw new InvalidConfigException("namespaces: '" + ns + "' is not a valid namespace name");
                 }
             }
             KubernetesClient c = client != null ? client : createClient();
@@ -437,7 +454,7 @@ public final class KubernetesServiceSource implements BackendSource {
                 Config config;
                 if (kubeconfig != null) {
                     if (!Files.isReadable(kubeconfig)) {
-                        throw new InvalidConfigException("--kubeconfig '" + kubeconfig + "': no such readable file");
+                        throw new InvalidConfigException("kubeconfig '" + kubeconfig + "': no such readable file");
                     }
                     config = Config.fromKubeconfig(context, kubeconfig.toFile());
                 } else {
@@ -449,7 +466,7 @@ public final class KubernetesServiceSource implements BackendSource {
                 config.setRequestRetryBackoffLimit(0);
                 return new KubernetesClientBuilder().withConfig(config).build();
             } catch (KubernetesClientException e) {
-                throw new InvalidConfigException((kubeconfig == null ? "kubeconfig" : "--kubeconfig '" + kubeconfig + "'")
+                throw new InvalidConfigException((kubeconfig == null ? "kubeconfig" : "kubeconfig '" + kubeconfig + "'")
                         + ": " + ConnectionMonitor.reason(e), e);
             }
         }

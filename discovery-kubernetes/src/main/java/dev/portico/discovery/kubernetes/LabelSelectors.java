@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * per-class selectors never reach the server and a mock or older server may ignore parts of the
  * one that does.
  */
-public final class LabelSelectors {
+final class LabelSelectors {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
     private static final Pattern PREFIX =
@@ -120,7 +120,7 @@ public final class LabelSelectors {
      * Parses a selector.
      *
      * @param text the selector; null or blank selects everything
-     * @param what where it came from, for messages ({@code --label-selector})
+     * @param what where it came from, for messages ({@code label selector})
      * @throws InvalidConfigException naming {@code what}, the text and the position (1-based) of the mistake
      */
     public static Selector parse(String text, String what) {

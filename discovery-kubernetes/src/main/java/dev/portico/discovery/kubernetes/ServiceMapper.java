@@ -35,7 +35,7 @@ import java.util.Set;
  * fields where the annotation is absent: {@code spec.loadBalancerSourceRanges} becomes the allow list
  * and {@code spec.sessionAffinity: ClientIP} the client-IP affinity.
  */
-public final class ServiceMapper {
+final class ServiceMapper {
 
     /** Oldest first (creation time, then namespace/name): the order in which conflicts are won. */
     public static final Comparator<Service> AGE_ORDER =

@@ -15,37 +15,37 @@ class ExposureClassesTest {
 
     @Test
     void readsAddressesWithoutAPort() {
-        assertThat(ExposureClasses.parseAddress("", "--bind")).isEqualTo(BindAddress.wildcard(0));
-        assertThat(ExposureClasses.parseAddress(null, "--bind")).isEqualTo(BindAddress.wildcard(0));
-        assertThat(ExposureClasses.parseAddress("@eth1", "--bind")).isEqualTo(BindAddress.iface("eth1", IpFamily.IPV4, 0));
-        assertThat(ExposureClasses.parseAddress("@eth1/6", "--bind")).isEqualTo(BindAddress.iface("eth1", IpFamily.IPV6, 0));
-        assertThat(ExposureClasses.parseAddress("127.0.0.1", "--bind")).isEqualTo(BindAddress.host("127.0.0.1", 0));
-        assertThat(ExposureClasses.parseAddress("127.0.0.1:0", "--bind")).isEqualTo(BindAddress.host("127.0.0.1", 0));
-        assertThat(ExposureClasses.parseAddress("::1", "--bind").toString()).isEqualTo(
-                ExposureClasses.parseAddress("[::1]", "--bind").toString());
-        assertThat(ExposureClasses.parseAddress("router.example.test", "--bind"))
+        assertThat(ExposureClasses.parseAddress("", "bind")).isEqualTo(BindAddress.wildcard(0));
+        assertThat(ExposureClasses.parseAddress(null, "bind")).isEqualTo(BindAddress.wildcard(0));
+        assertThat(ExposureClasses.parseAddress("@eth1", "bind")).isEqualTo(BindAddress.iface("eth1", IpFamily.IPV4, 0));
+        assertThat(ExposureClasses.parseAddress("@eth1/6", "bind")).isEqualTo(BindAddress.iface("eth1", IpFamily.IPV6, 0));
+        assertThat(ExposureClasses.parseAddress("127.0.0.1", "bind")).isEqualTo(BindAddress.host("127.0.0.1", 0));
+        assertThat(ExposureClasses.parseAddress("127.0.0.1:0", "bind")).isEqualTo(BindAddress.host("127.0.0.1", 0));
+        assertThat(ExposureClasses.parseAddress("::1", "bind").toString()).isEqualTo(
+                ExposureClasses.parseAddress("[::1]", "bind").toString());
+        assertThat(ExposureClasses.parseAddress("router.example.test", "bind"))
                 .isEqualTo(BindAddress.host("router.example.test", 0));
     }
 
     @Test
     void aPortInTheAddressIsAMistake() {
-        assertThatThrownBy(() -> ExposureClasses.parseAddress("127.0.0.1:80", "--bind"))
+        assertThatThrownBy(() -> ExposureClasses.parseAddress("127.0.0.1:80", "bind"))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("--bind '127.0.0.1:80': give the address without a port (each Service port is used), "
+                .hasMessage("bind '127.0.0.1:80': give the address without a port (each Service port is used), "
                         + "e.g. 127.0.0.1");
-        assertThatThrownBy(() -> ExposureClasses.parseAddress("@", "--bind"))
-                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("--bind '@': ");
+        assertThatThrownBy(() -> ExposureClasses.parseAddress("@", "bind"))
+                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("bind '@': ");
     }
 
     @Test
     void readsNameEqualsAddress() {
-        ExposureClasses.ExposureClass c = ExposureClasses.parseSpec("internal=@eth1", "--expose");
+        ExposureClasses.ExposureClass c = ExposureClasses.parseSpec("internal=@eth1", "exposure class");
         assertThat(c.name()).isEqualTo("internal");
         assertThat(c.bindFor(443)).isEqualTo(BindAddress.iface("eth1", IpFamily.IPV4, 443));
-        assertThatThrownBy(() -> ExposureClasses.parseSpec("internal", "--expose"))
-                .hasMessage("--expose 'internal': expected NAME=ADDRESS, e.g. internal=@eth1");
-        assertThatThrownBy(() -> ExposureClasses.parseSpec("Internal=@eth1", "--expose"))
-                .hasMessageStartingWith("--expose 'Internal=@eth1': exposure class name 'Internal' is not valid");
+        assertThatThrownBy(() -> ExposureClasses.parseSpec("internal", "exposure class"))
+                .hasMessage("exposure class 'internal': expected NAME=ADDRESS, e.g. internal=@eth1");
+        assertThatThrownBy(() -> ExposureClasses.parseSpec("Internal=@eth1", "exposure class"))
+                .hasMessageStartingWith("exposure class 'Internal=@eth1': exposure class name 'Internal' is not valid");
     }
 
     @Test

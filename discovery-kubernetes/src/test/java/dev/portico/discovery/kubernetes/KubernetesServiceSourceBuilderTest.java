@@ -1,6 +1,11 @@
 package dev.portico.discovery.kubernetes;
 
+import dev.portico.api.fixtures.RecordingListener;
 import dev.portico.api.InvalidConfigException;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,27 +20,49 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class KubernetesServiceSourceBuilderTest {
 
     @Test
-    void aBadLabelSelectorNamesTheFlagAndThePosition() {
+    void aBadLabelSelectorNamesTheSettingAndThePosition() {
         assertThatThrownBy(() -> KubernetesServiceSource.builder().labelSelector("app in (web").build())
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("--label-selector 'app in (web': at position 12: ");
+                .hasMessageStartingWith("label selector 'app in (web': at position 12: ");
     }
 
     @Test
-    void aBadNamespaceOrBindNamesTheFlag() {
+    void aBadNamespaceOrBindNamesTheSettingNotALauncherFlag() {
         assertThatThrownBy(() -> KubernetesServiceSource.builder().namespace("Team_A").build())
-                .hasMessage("--namespace 'Team_A' is not a valid namespace name");
+                .hasMessage("namespaces: 'Team_A' is not a valid namespace name");
         assertThatThrownBy(() -> KubernetesServiceSource.builder().bind("127.0.0.1:80"))
-                .hasMessageStartingWith("--bind '127.0.0.1:80': give the address without a port");
+                .hasMessageStartingWith("bind '127.0.0.1:80': give the address without a port");
         assertThatThrownBy(() -> KubernetesServiceSource.builder().expose("internal").build())
-                .hasMessageStartingWith("--expose 'internal': expected NAME=ADDRESS");
+                .hasMessageStartingWith("exposure class 'internal': expected NAME=ADDRESS");
     }
 
     @Test
-    void aMissingKubeconfigNamesTheFlag(@TempDir Path dir) {
+    void aMissingKubeconfigNamesTheSetting(@TempDir Path dir) {
         Path missing = dir.resolve("nope.yaml");
         assertThatThrownBy(() -> KubernetesServiceSource.builder().kubeconfig(missing).build())
-                .hasMessage("--kubeconfig '" + missing + "': no such readable file");
+                .hasMessage("kubeconfig '" + missing + "': no such readable file");
+    }
+
+    @Test
+    void theDefaultExposureClassIsTheBindsThenNoneOnceClassesAreDefinedUnlessOneIsNamed() {
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(
+                new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:1/").build()).build();
+        try (client) {
+            assertThat(defaultClass(KubernetesServiceSource.builder().client(client)))
+                    .contains(KubernetesServiceSource.DEFAULT_EXPOSURE_CLASS); // every address
+            assertThat(defaultClass(KubernetesServiceSource.builder().client(client).bind("127.0.0.1")
+                    .expose("internal=@eth1"))).contains("default");
+            assertThat(defaultClass(KubernetesServiceSource.builder().client(client).expose("internal=@eth1")))
+                    .isEmpty();
+            assertThat(defaultClass(KubernetesServiceSource.builder().client(client).expose("internal=@eth1")
+                    .defaultClass("internal"))).contains("internal");
+        }
+    }
+
+    private static java.util.Optional<String> defaultClass(KubernetesServiceSource.Builder builder) {
+        try (KubernetesServiceSource source = builder.build()) {
+            return source.defaultExposureClass();
+        }
     }
 
     @Test

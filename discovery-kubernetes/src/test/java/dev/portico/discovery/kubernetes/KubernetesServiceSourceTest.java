@@ -1,5 +1,6 @@
 package dev.portico.discovery.kubernetes;
 
+import dev.portico.api.fixtures.RecordingListener;
 import dev.portico.api.BindAddress;
 import dev.portico.api.FrontendSettings;
 import dev.portico.api.Cidr;

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class LabelSelectorsTest {
 
     private static LabelSelectors.Selector parse(String text) {
-        return LabelSelectors.parse(text, "--label-selector");
+        return LabelSelectors.parse(text, "label selector");
     }
 
     @ParameterizedTest
@@ -78,6 +78,6 @@ class LabelSelectorsTest {
     void aMistakeIsReportedWithTheFlagAndItsPosition(String text, int position, String problem) {
         assertThatThrownBy(() -> parse(text))
                 .isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("--label-selector '" + text + "': at position " + position + ": " + problem);
+                .hasMessageStartingWith("label selector '" + text + "': at position " + position + ": " + problem);
     }
 }

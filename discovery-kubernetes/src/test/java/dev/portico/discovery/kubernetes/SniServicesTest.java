@@ -1,15 +1,16 @@
 package dev.portico.discovery.kubernetes;
 
+import dev.portico.api.fixtures.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.portico.api.Conflict;
 import dev.portico.api.DesiredState;
 import dev.portico.api.FrontendSettings;
 import dev.portico.api.Frontend;
 import dev.portico.api.InvalidConfigException;
 import dev.portico.api.Snapshot;
-import dev.portico.api.SnapshotMerger;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -58,9 +59,11 @@ class SniServicesTest {
                 .toList();
     }
 
+    /** What the coordinator would serve: all but the losers of the snapshot's conflicts. */
     private DesiredState merged() {
-        return SnapshotMerger.merge(List.of(new Snapshot("kubernetes", listener.frontends())), DesiredState.EMPTY)
-                .desired();
+        Snapshot snapshot = new Snapshot("kubernetes", listener.frontends());
+        List<Frontend> losers = snapshot.conflicts().stream().map(Conflict::loser).toList();
+        return new DesiredState(snapshot.frontends().stream().filter(f -> !losers.contains(f)).toList());
     }
 
     @Test

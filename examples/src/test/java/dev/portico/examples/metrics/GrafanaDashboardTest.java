@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portico.api.BackendSource;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
 import dev.portico.api.SourceCoordinator;
-import dev.portico.examples.FixedSource;
 import dev.portico.examples.PrometheusText;
 import dev.portico.netty.NettyForwardingEngine;
 import java.nio.file.Files;
@@ -86,7 +86,7 @@ class GrafanaDashboardTest {
             try (SourceCoordinator coordinator = new SourceCoordinator(engine, metrics.events())) {
                 Frontend f = Frontend.builder("127.0.0.1:0").name("web").backend("127.0.0.1:9")
                         .health(HealthCheck.DEFAULT.withEnabled(false)).build();
-                coordinator.add(new FixedSource("file", List.of(f)));
+                coordinator.add(BackendSource.fixed("file", List.of(f)));
                 metrics.watchState("kubernetes", () -> "WATCHING");
                 metrics.bind(engine, coordinator, List.of("file"), "test");
                 coordinator.start();

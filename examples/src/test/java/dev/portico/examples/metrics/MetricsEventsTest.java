@@ -1,5 +1,6 @@
 package dev.portico.examples.metrics;
 
+import dev.portico.api.fixtures.TcpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +11,6 @@ import dev.portico.api.HealthCheck;
 import dev.portico.api.Snapshot;
 import dev.portico.api.SourceCoordinator;
 import dev.portico.api.SourceError;
-import dev.portico.examples.FixedSource;
 import dev.portico.examples.PrometheusText;
 import dev.portico.netty.NettyForwardingEngine;
 import java.io.IOException;
@@ -23,8 +23,6 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,16 +36,14 @@ class MetricsEventsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final HealthCheck NO_PROBES = HealthCheck.DEFAULT.withEnabled(false);
 
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-    private ServerSocket echo;
+    private TcpServer echo;
     private PorticoMetrics metrics;
     private NettyForwardingEngine engine;
     private SourceCoordinator coordinator;
 
     @BeforeEach
     void start() throws IOException {
-        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        threads.execute(this::echoLoop);
+        echo = TcpServer.echo();
         metrics = new PorticoMetrics();
         // One connection at a time over the whole engine, so the second concurrent one is refused.
         engine = NettyForwardingEngine.builder().events(metrics.events()).maxConnections(1).build();
@@ -60,28 +56,10 @@ class MetricsEventsTest {
         engine.close(Duration.ofSeconds(1));
         metrics.close();
         echo.close();
-        threads.shutdownNow();
-    }
-
-    private void echoLoop() {
-        while (!echo.isClosed()) {
-            try {
-                Socket s = echo.accept();
-                threads.execute(() -> {
-                    try (s) {
-                        s.getInputStream().transferTo(s.getOutputStream());
-                    } catch (IOException e) {
-                        // the test closed it
-                    }
-                });
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private void serve(Frontend... frontends) {
-        coordinator.add(new FixedSource("test", List.of(frontends)));
+        coordinator.add(BackendSource.fixed("test", List.of(frontends)));
         metrics.bind(engine, coordinator, List.of("test"), "test");
         coordinator.start();
         await().atMost(WAIT).until(() -> coordinator.generation() > 0);
@@ -129,12 +107,12 @@ class MetricsEventsTest {
 
     @Test
     void countersMatchTheTrafficSentAndGaugesFollowTheEngine() throws Exception {
-        Frontend web = Frontend.builder("127.0.0.1:0").name("web").backend("127.0.0.1:" + echo.getLocalPort())
+        Frontend web = Frontend.builder("127.0.0.1:0").name("web").backend("127.0.0.1:" + echo.port())
                 .health(NO_PROBES).build();
-        Frontend lan = Frontend.builder("127.0.0.1:0").name("lan").backend("127.0.0.1:" + echo.getLocalPort())
+        Frontend lan = Frontend.builder("127.0.0.1:0").name("lan").backend("127.0.0.1:" + echo.port())
                 .health(NO_PROBES).allow(List.of(Cidr.parse("10.0.0.0/8"))).build();
         serve(web, lan);
-        String backend = "127.0.0.1:" + echo.getLocalPort();
+        String backend = "127.0.0.1:" + echo.port();
 
         // Before any traffic every series exists and reads 0.
         PrometheusText idle = scrape();
@@ -201,7 +179,7 @@ class MetricsEventsTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = s.getLocalPort(); // nothing listens here once closed
         }
-        String live = "127.0.0.1:" + echo.getLocalPort();
+        String live = "127.0.0.1:" + echo.port();
         Frontend web = Frontend.builder("127.0.0.1:0").name("web").health(NO_PROBES)
                 .backend("127.0.0.1:" + dead).backend(live).build();
         serve(web);

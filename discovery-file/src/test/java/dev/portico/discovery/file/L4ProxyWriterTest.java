@@ -1,11 +1,8 @@
-package dev.portico.discovery.kubernetes;
+package dev.portico.discovery.file;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.portico.api.Backend;
-import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
+import dev.portico.api.Snapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +18,9 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class L4ProxyYamlWriterTest {
+class L4ProxyWriterTest {
 
-    private final L4ProxyYamlWriter writer = new L4ProxyYamlWriter();
+    private final L4ProxyWriter writer = new L4ProxyWriter();
 
     private static Frontend frontend(String bind, Duration idle, Duration healthInterval, String... backends) {
         Frontend.Builder b = Frontend.builder(bind).idleTimeout(idle)
@@ -68,21 +65,20 @@ class L4ProxyYamlWriterTest {
     }
 
     @Test
-    void writtenYamlReadsBackToTheSameBindsBackendsAndSettings() throws IOException {
-        JsonNode root = new YAMLMapper().readTree(writer.render(sample));
-        assertThat(root.get("apiVersion").asText()).isEqualTo("v1");
-        List<JsonNode> fes = new ArrayList<>();
-        root.get("frontends").forEach(fes::add);
-        assertThat(fes).hasSize(3);
-        for (JsonNode fe : fes) {
-            BindAddress bind = BindAddress.parse(fe.get("bind").asText());
-            Frontend original = sample.stream().filter(f -> f.bind().equals(bind)).findFirst().orElseThrow();
-            List<Backend> backends = new ArrayList<>();
-            fe.get("backends").forEach(b -> backends.add(Backend.parse(b.get("address").asText())));
-            assertThat(backends).containsExactlyInAnyOrderElementsOf(original.backends());
-            assertThat(fe.get("healthInterval").isInt()).isTrue();
-            Duration timeout = dev.portico.api.Durations.parse(fe.get("timeout").asText());
-            assertThat(timeout.isZero() ? Frontend.DEFAULT_IDLE_TIMEOUT : timeout).isEqualTo(original.idleTimeout());
+    void whatIsWrittenTheFileReaderReadsBackToTheSameFrontends(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("l4proxy.yaml");
+        writer.write(file, new Snapshot("kubernetes", sample));
+        ConfigParser.Result read = ConfigParser.parse(file.toString(), Files.readString(file), "file");
+        assertThat(read.problems()).isEmpty();
+        assertThat(read.frontends()).hasSameSizeAs(sample);
+        for (Frontend back : read.frontends()) {
+            Frontend original = sample.stream().filter(f -> f.bind().equals(back.bind())).findFirst().orElseThrow();
+            assertThat(back.protocol()).isEqualTo(original.protocol());
+            assertThat(back.backends()).containsExactlyInAnyOrderElementsOf(original.backends());
+            assertThat(back.idleTimeout()).isEqualTo(original.idleTimeout());
+            // l4proxy's interval is whole seconds, rounded up
+            assertThat(back.health().interval()).isEqualTo(
+                    Duration.ofSeconds(L4ProxyWriter.healthIntervalSeconds(original.health().interval())));
         }
     }
 
@@ -119,18 +115,18 @@ class L4ProxyYamlWriterTest {
 
     @Test
     void durationsAreWrittenAsGoWritesThem() {
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ZERO)).isEqualTo("0s");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofSeconds(30))).isEqualTo("30s");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofSeconds(90))).isEqualTo("1m30s");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofHours(1))).isEqualTo("1h0m0s");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofMillis(250))).isEqualTo("250ms");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofMillis(1500))).isEqualTo("1.5s");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofNanos(1_500_000))).isEqualTo("1.5ms");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofNanos(1_500))).isEqualTo("1.5µs");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.ofNanos(7))).isEqualTo("7ns");
-        assertThat(L4ProxyYamlWriter.goDuration(Duration.parse("PT2H3M4.005S"))).isEqualTo("2h3m4.005s");
-        assertThat(L4ProxyYamlWriter.healthIntervalSeconds(Duration.ofMillis(1001))).isEqualTo(2);
-        assertThat(L4ProxyYamlWriter.healthIntervalSeconds(Duration.ofMillis(1))).isEqualTo(1);
+        assertThat(L4ProxyWriter.goDuration(Duration.ZERO)).isEqualTo("0s");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofSeconds(30))).isEqualTo("30s");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofSeconds(90))).isEqualTo("1m30s");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofHours(1))).isEqualTo("1h0m0s");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofMillis(250))).isEqualTo("250ms");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofMillis(1500))).isEqualTo("1.5s");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofNanos(1_500_000))).isEqualTo("1.5ms");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofNanos(1_500))).isEqualTo("1.5µs");
+        assertThat(L4ProxyWriter.goDuration(Duration.ofNanos(7))).isEqualTo("7ns");
+        assertThat(L4ProxyWriter.goDuration(Duration.parse("PT2H3M4.005S"))).isEqualTo("2h3m4.005s");
+        assertThat(L4ProxyWriter.healthIntervalSeconds(Duration.ofMillis(1001))).isEqualTo(2);
+        assertThat(L4ProxyWriter.healthIntervalSeconds(Duration.ofMillis(1))).isEqualTo(1);
     }
 
     private List<Frontend> reversedSample() {

@@ -1,4 +1,4 @@
-package dev.portico.discovery.kubernetes;
+package dev.portico.discovery.file;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -10,6 +10,7 @@ import dev.portico.api.Backend;
 import dev.portico.api.BindAddress;
 import dev.portico.api.Frontend;
 import dev.portico.api.Protocol;
+import dev.portico.api.Snapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +41,12 @@ import java.util.Set;
  * Portico's. UDP frontends are left out (l4proxy forwards TCP only) and {@link #write} logs which.
  * Output is deterministic (frontends by port then bind, backends by address), so an
  * unchanged cluster gives an unchanged file, and the file is replaced atomically only when its
- * content changes, so a watching l4proxy or Portico reloads once per real change.
+ * content changes, so a watching l4proxy or Portico reloads once per real change. What it writes,
+ * {@link FileBackendSource} reads back to the same binds, backends, health interval and idle timeout.
  */
-public final class L4ProxyYamlWriter {
+public final class L4ProxyWriter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(L4ProxyYamlWriter.class);
+    private static final Logger LOG = LoggerFactory.getLogger(L4ProxyWriter.class);
     private static final Set<PosixFilePermission> NEW_FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-r--r--");
 
     // What the last write left out, so an unchanged cluster does not log it again.
@@ -85,6 +87,11 @@ public final class L4ProxyYamlWriter {
         } catch (IOException e) {
             throw new IllegalStateException("cannot render YAML", e); // a tree of strings and numbers always renders
         }
+    }
+
+    /** {@link #write(Path, List)} for a source's snapshot, as {@code portico announce} writes one. */
+    public boolean write(Path file, Snapshot snapshot) throws IOException {
+        return write(file, snapshot.frontends());
     }
 
     /**

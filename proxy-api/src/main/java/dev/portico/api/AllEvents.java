@@ -1,33 +1,23 @@
-package dev.portico.examples;
+package dev.portico.api;
 
-import dev.portico.api.ApplyResult;
-import dev.portico.api.Backend;
-import dev.portico.api.BindAddress;
-import dev.portico.api.CloseReason;
-import dev.portico.api.Conflict;
-import dev.portico.api.ConnectionInfo;
-import dev.portico.api.ProxyEvents;
-import dev.portico.api.SourceError;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
 
 /**
- * Hands each event to several listeners (log, access log, metrics) in order. A listener that
- * throws does not keep the event from the others, nor from the engine's I/O thread; the first
- * such failure is logged.
+ * {@link ProxyEvents#all}: hands each event to several listeners in order. A listener that throws
+ * keeps the event neither from the others nor from the engine's I/O thread; its exception goes to
+ * the failure handler.
  */
-final class FanOutEvents implements ProxyEvents {
+final class AllEvents implements ProxyEvents {
 
     private final ProxyEvents[] listeners;
-    private final Logger log;
-    private final AtomicBoolean reported = new AtomicBoolean();
+    private final BiConsumer<ProxyEvents, RuntimeException> failures;
 
-    FanOutEvents(Logger log, List<ProxyEvents> listeners) {
-        this.log = log;
+    AllEvents(List<ProxyEvents> listeners, BiConsumer<ProxyEvents, RuntimeException> failures) {
         this.listeners = listeners.toArray(ProxyEvents[]::new);
+        this.failures = failures;
     }
 
     private void each(Consumer<ProxyEvents> call) {
@@ -35,14 +25,8 @@ final class FanOutEvents implements ProxyEvents {
             try {
                 call.accept(l);
             } catch (RuntimeException e) {
-                failed(l, e);
+                failures.accept(l, e);
             }
-        }
-    }
-
-    private void failed(ProxyEvents listener, RuntimeException e) {
-        if (reported.compareAndSet(false, true)) {
-            log.warn("an event listener failed (reported once): {}", listener.getClass().getName(), e);
         }
     }
 
@@ -54,7 +38,7 @@ final class FanOutEvents implements ProxyEvents {
             try {
                 l.onConnectionOpened(connection);
             } catch (RuntimeException e) {
-                failed(l, e);
+                failures.accept(l, e);
             }
         }
     }
@@ -66,7 +50,7 @@ final class FanOutEvents implements ProxyEvents {
             try {
                 l.onConnectionClosed(connection, bytesFromClient, bytesToClient, durationMillis, reason);
             } catch (RuntimeException e) {
-                failed(l, e);
+                failures.accept(l, e);
             }
         }
     }
