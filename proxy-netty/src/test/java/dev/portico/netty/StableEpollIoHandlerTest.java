@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.portico.api.fixtures.TcpServer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -44,7 +45,7 @@ class StableEpollIoHandlerTest {
         Counting kernel = new Counting(EpollIoHandler.newFactory());
         Counting netty = new Counting(StableEpollIoHandler.wrap(kernel));
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, netty);
-        try (TestServer echo = new TestServer(StableEpollIoHandlerTest::echoUntilEof)) {
+        try (TcpServer echo = new TcpServer(StableEpollIoHandlerTest::echoUntilEof)) {
             for (int i = 0; i < 50; i++) {
                 String message = "connection " + i + " " + "x".repeat(i * 100);
                 assertEquals(message, roundTrip(group, echo, message));
@@ -66,7 +67,7 @@ class StableEpollIoHandlerTest {
     }
 
     /** Connects, writes, half-closes, and reads the echo up to the server's FIN. */
-    private static String roundTrip(MultiThreadIoEventLoopGroup group, TestServer echo, String message) throws Exception {
+    private static String roundTrip(MultiThreadIoEventLoopGroup group, TcpServer echo, String message) throws Exception {
         CompletableFuture<String> answer = new CompletableFuture<>();
         StringBuilder received = new StringBuilder();
         Bootstrap b = new Bootstrap().group(group).channel(EpollSocketChannel.class)
