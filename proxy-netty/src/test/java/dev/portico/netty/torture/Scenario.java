@@ -21,6 +21,8 @@ public record Scenario(long seed, Order order, Side client, Side backend, Reset 
     // Far above what a starved peer thread can lose on a loaded two-core CI machine: at 6 s a few
     // idle-order connections out of 150 were closed before their first byte (both directions 0 B).
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(15);
+    /** At most ~1.5 s of stalls per reader, so that slow readers stay within the suite's time. */
+    static final long STALL_BUDGET_MICROS = 1_500_000L;
 
     /** Who speaks first and who sends a FIN when. */
     public enum Order {
@@ -53,6 +55,22 @@ public record Scenario(long seed, Order order, Side client, Side backend, Reset 
                     stallMicros);
         }
 
+        /**
+         * A side stalls while it reads the other's stream, so the number of stalls comes from that
+         * stream's length: at most {@link #STALL_BUDGET_MICROS} of them in all. (Drawn from its own
+         * length, a backend answering 2 KB stalled 8 ms every 4 KiB of a 58 MiB request: 2 minutes,
+         * past the peers' read timeout.)
+         */
+        Side stallingWithin(long incoming) {
+            if (stallEvery == 0) {
+                return this;
+            }
+            long stalls = Math.max(1, STALL_BUDGET_MICROS / stallMicros);
+            long floor = Math.max(4 * KIB, incoming / stalls);
+            return stallEvery >= floor ? this : new Side(bytes, key, maxWrite, readBuffer, receiveBuffer, floor,
+                    stallMicros);
+        }
+
         @Override
         public String toString() {
             return size(bytes) + " in writes of ≤" + size(maxWrite) + ", reads of " + size(readBuffer)
@@ -78,9 +96,10 @@ public record Scenario(long seed, Order order, Side client, Side backend, Reset 
         boolean idle = order == Order.IDLE;
         Side client = side(r, big && !idle);
         Side backend = side(r, big && !idle);
-        // A side reads the other's stream: its read size has a floor set by that stream's length.
-        client = client.readingAtLeast(backend.bytes());
-        backend = backend.readingAtLeast(client.bytes());
+        // A side reads the other's stream: its read size has a floor set by that stream's length,
+        // and its stalls are spread over that stream.
+        client = client.readingAtLeast(backend.bytes()).stallingWithin(backend.bytes());
+        backend = backend.readingAtLeast(client.bytes()).stallingWithin(client.bytes());
         Reset reset = null;
         if (!idle && r.nextInt(6) == 0) {
             boolean byClient = r.nextBoolean();
@@ -114,8 +133,8 @@ public record Scenario(long seed, Order order, Side client, Side backend, Reset 
         int stallMicros = 0;
         if (r.nextInt(3) == 0) {
             stallMicros = 100 + r.nextInt(20_000);
-            // At most ~1.5 s of stalls in all, so that slow readers stay within the suite's time.
-            long stalls = Math.max(1, 1_500_000L / stallMicros);
+            // Redrawn against the stream it reads (stallingWithin); kept so that seeds keep their scenarios.
+            long stalls = Math.max(1, STALL_BUDGET_MICROS / stallMicros);
             stallEvery = Math.max(4 * KIB, bytes / stalls + r.nextInt(64 * KIB));
         }
         return new Side(bytes, r.nextLong(), maxWrite, readBuffer, receiveBuffer, stallEvery, stallMicros);
