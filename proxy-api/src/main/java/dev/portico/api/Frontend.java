@@ -68,8 +68,12 @@ public record Frontend(String name, BindAddress bind, List<Backend> backends, He
         if (affinity.isNegative()) {
             throw new InvalidConfigException("affinity timeout must not be negative, got " + affinity);
         }
-        if (protocol == Protocol.UDP && (sendProxy != ProxyProtocol.OFF || acceptProxy.enabled())) {
-            throw new InvalidConfigException("PROXY protocol is not supported for UDP frontends yet");
+        if (protocol == Protocol.UDP && sendProxy == ProxyProtocol.V1) {
+            // v1 is a text line at the start of a stream; only v2 defines a header per datagram.
+            throw new InvalidConfigException("PROXY protocol v1 cannot be sent over UDP (only v2 has a datagram form)");
+        }
+        if (protocol == Protocol.UDP && acceptProxy.enabled()) {
+            throw new InvalidConfigException("accepting a PROXY header is supported for TCP frontends only, not UDP");
         }
         sni = ServerNames.parseAll(sni);
         if (!sni.isEmpty() && protocol == Protocol.UDP) {

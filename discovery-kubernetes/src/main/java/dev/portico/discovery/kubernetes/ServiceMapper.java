@@ -144,8 +144,13 @@ public final class ServiceMapper {
                     unserved.add(port + " is not served: Portico forwards TCP and UDP only");
                     continue;
                 }
-                if (udp && (settings.sendProxy() != ProxyProtocol.OFF || settings.acceptProxy().enabled())) {
-                    unserved.add(port + " is not served: PROXY protocol is not supported for UDP");
+                if (udp && settings.sendProxy() == ProxyProtocol.V1) {
+                    unserved.add(port + " is not served: " + Annotations.PROXY_PROTOCOL + " v1 cannot be sent over UDP"
+                            + " (v2 can)");
+                    continue;
+                }
+                if (udp && settings.acceptProxy().enabled()) {
+                    unserved.add(port + " is not served: " + Annotations.ACCEPT_PROXY + " applies to TCP ports only");
                     continue;
                 }
                 if (udp && !settings.sni().isEmpty()) {
