@@ -35,7 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code .ci/run} enables after starting the API server with {@code --watch-cache=false} (so that
  * watches are served from etcd and see its compaction):
  * <pre>
- * PORTICO_KUBE_APISERVER_EXTRA_ARGS=--watch-cache=false .ci/kube-apiserver.sh start /tmp/kube
+ * PORTICO_KUBE_APISERVER_EXTRA_ARGS="--watch-cache=false --feature-gates=MixedProtocolLBService=true" \
+ *     .ci/kube-apiserver.sh start /tmp/kube
  * mvn -B -Pkube-apiserver verify -pl examples -am -Dkube.dir=/tmp/kube
  * </pre>
  * No controller-manager runs, so the test sets each Service's load-balancer status itself, through
@@ -158,6 +159,7 @@ class RealApiServerIT {
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
     }
 
+    /** Needs the API server's MixedProtocolLBService feature gate (1.20-1.23; on by default from 1.24). */
     @Test
     void aServiceWithTcpAndUdpPortsIsServedOnBoth() throws Exception {
         IngressBackend tcp = null;
