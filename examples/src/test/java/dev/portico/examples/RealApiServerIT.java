@@ -36,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code .ci/run} enables after starting the API server with {@code --watch-cache=false} (so that
  * watches are served from etcd and see its compaction):
  * <pre>
- * PORTICO_KUBE_APISERVER_EXTRA_ARGS=--watch-cache=false .ci/kube-apiserver.sh start /tmp/kube
+ * PORTICO_KUBE_APISERVER_EXTRA_ARGS="--watch-cache=false --feature-gates=MixedProtocolLBService=true" \
+ *     .ci/kube-apiserver.sh start /tmp/kube
  * mvn -B -Pkube-apiserver verify -pl examples -am -Dkube.dir=/tmp/kube
  * </pre>
  * No controller-manager runs, so the test sets each Service's load-balancer status itself, through
@@ -157,6 +158,74 @@ class RealApiServerIT {
         client.services().inNamespace(namespace).withName("a").delete();
         await().atMost(RECONNECT).pollInterval(Duration.ofMillis(100)).until(() -> !Net.accepts(a.port()));
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
+    }
+
+    /** Needs the API server's MixedProtocolLBService feature gate (1.20-1.23; on by default from 1.24). */
+    @Test
+    void aServiceWithTcpAndUdpPortsIsServedOnBoth() throws Exception {
+        IngressBackend tcp = null;
+        java.net.DatagramSocket udp = null;
+        // One port number for both protocols, as DNS has: free for UDP on 127.0.0.2 and 127.0.0.1 too.
+        for (int attempt = 0; attempt < 20 && udp == null; attempt++) {
+            tcp = backend("dns");
+            try (java.net.DatagramSocket probe = new java.net.DatagramSocket(
+                    new java.net.InetSocketAddress(Net.HOST, tcp.port()))) {
+                udp = new java.net.DatagramSocket(new java.net.InetSocketAddress(IngressBackend.INGRESS_IP, tcp.port()));
+            } catch (java.net.SocketException taken) {
+                udp = null;
+            }
+        }
+        assertThat(udp).as("a port free for TCP and UDP on 127.0.0.1 and 127.0.0.2").isNotNull();
+        int port = tcp.port();
+        java.net.DatagramSocket udpBackend = udp;
+        Thread answering = new Thread(() -> {
+            byte[] buf = new byte[2048];
+            while (!udpBackend.isClosed()) {
+                try {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                    udpBackend.receive(p);
+                    byte[] answer = ("dns-udp:" + new String(buf, 0, p.getLength(), StandardCharsets.UTF_8))
+                            .getBytes(StandardCharsets.UTF_8);
+                    udpBackend.send(new java.net.DatagramPacket(answer, answer.length, p.getSocketAddress()));
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }, "udp-ingress-backend");
+        answering.setDaemon(true);
+        answering.start();
+        try (java.net.DatagramSocket asker = new java.net.DatagramSocket(new java.net.InetSocketAddress(Net.HOST, 0))) {
+            Launchers.Launched router = startRouter();
+            Service both = new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                    .withNewMetadata().withNamespace(namespace).withName("dns").endMetadata()
+                    .withNewSpec().withType("LoadBalancer").withPorts(
+                            new io.fabric8.kubernetes.api.model.ServicePortBuilder().withName("dns-tcp").withPort(port)
+                                    .withProtocol("TCP").build(),
+                            new io.fabric8.kubernetes.api.model.ServicePortBuilder().withName("dns-udp").withPort(port)
+                                    .withProtocol("UDP").build())
+                    .endSpec().build();
+            MockApiServer.setIngress(client, client.services().inNamespace(namespace).resource(both).create(),
+                    IngressBackend.INGRESS_IP);
+            await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
+            assertServedBy(port, "dns");
+            // A datagram sent before the UDP listener is up is lost: ask again until one is answered.
+            asker.setSoTimeout(500);
+            java.net.InetSocketAddress frontend = new java.net.InetSocketAddress(Net.HOST, port);
+            await().atMost(START).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+                byte[] q = "query".getBytes(StandardCharsets.UTF_8);
+                asker.send(new java.net.DatagramPacket(q, q.length, frontend));
+                byte[] buf = new byte[2048];
+                java.net.DatagramPacket answer = new java.net.DatagramPacket(buf, buf.length);
+                asker.receive(answer);
+                return new String(buf, 0, answer.getLength(), StandardCharsets.UTF_8).equals("dns-udp:query")
+                        && answer.getSocketAddress().equals(frontend);
+            });
+            assertServedBy(port, "dns");
+            assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
+        } finally {
+            udpBackend.close();
+            answering.join(10_000);
+        }
     }
 
     @Test

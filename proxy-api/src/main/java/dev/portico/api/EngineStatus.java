@@ -42,12 +42,55 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
      * @param bufferedBytes     bytes the proxy holds in its write queues for this frontend's
      *                          connections now (both directions): the backpressure gauge
      * @param backends          its backends
+     * @param protocol          TCP or UDP; for UDP the connection counts count flows
+     * @param udp               the datagram counters of a UDP frontend, {@code null} for TCP
      */
     public record FrontendStatus(String name, String source, BindAddress bind, InetSocketAddress boundAddress,
                                  ListenerState state, String error, long activeConnections,
-                                 long totalConnections, long bufferedBytes, List<BackendStatus> backends) {
+                                 long totalConnections, long bufferedBytes, List<BackendStatus> backends,
+                                 Protocol protocol, UdpStatus udp) {
         public FrontendStatus {
             backends = List.copyOf(backends);
+            protocol = protocol == null ? Protocol.TCP : protocol;
+        }
+
+        /** A TCP frontend's status. */
+        public FrontendStatus(String name, String source, BindAddress bind, InetSocketAddress boundAddress,
+                              ListenerState state, String error, long activeConnections,
+                              long totalConnections, long bufferedBytes, List<BackendStatus> backends) {
+            this(name, source, bind, boundAddress, state, error, activeConnections, totalConnections, bufferedBytes,
+                    backends, Protocol.TCP, null);
+        }
+    }
+
+    /**
+     * What a UDP frontend's listeners counted since it opened. Datagrams and bytes are those
+     * forwarded (payload only, without a PROXY header); a dropped datagram is counted once, under
+     * the first reason that stopped it.
+     *
+     * @param datagramsFromClient datagrams sent on to a backend
+     * @param datagramsToClient   datagrams of backends sent back to their client
+     * @param bytesFromClient     payload bytes of {@code datagramsFromClient}
+     * @param bytesToClient       payload bytes of {@code datagramsToClient}
+     * @param droppedNoBackend    datagrams that would have opened a flow while no backend was usable
+     * @param droppedFlowLimit    datagrams that would have opened a flow past the flow limit
+     * @param droppedDenied       datagrams from a source the allow/deny lists refuse
+     * @param droppedTooLarge     datagrams that did not fit one datagram with their PROXY header
+     * @param droppedSendFailure  datagrams a socket did not take (full, failed, or its flow not yet connected)
+     */
+    public record UdpStatus(long datagramsFromClient, long datagramsToClient, long bytesFromClient,
+                            long bytesToClient, long droppedNoBackend, long droppedFlowLimit, long droppedDenied,
+                            long droppedTooLarge, long droppedSendFailure) {
+
+        public static final UdpStatus ZERO = new UdpStatus(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** The sum of two frontends' counters (one name listed twice while a moved bind drains). */
+        public UdpStatus plus(UdpStatus o) {
+            return o == null ? this : new UdpStatus(datagramsFromClient + o.datagramsFromClient,
+                    datagramsToClient + o.datagramsToClient, bytesFromClient + o.bytesFromClient,
+                    bytesToClient + o.bytesToClient, droppedNoBackend + o.droppedNoBackend,
+                    droppedFlowLimit + o.droppedFlowLimit, droppedDenied + o.droppedDenied,
+                    droppedTooLarge + o.droppedTooLarge, droppedSendFailure + o.droppedSendFailure);
         }
     }
 

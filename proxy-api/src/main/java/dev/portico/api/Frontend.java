@@ -74,8 +74,12 @@ public final class Frontend {
         if (affinity.isNegative()) {
             throw new InvalidConfigException("affinity timeout must not be negative, got " + affinity);
         }
-        if (udp && (sendProxy != ProxyProtocol.OFF || acceptProxy.enabled())) {
-            throw new InvalidConfigException("PROXY protocol is not supported for UDP frontends yet");
+        if (udp && sendProxy == ProxyProtocol.V1) {
+            // v1 is a text line at the start of a stream; only v2 defines a header per datagram.
+            throw new InvalidConfigException("PROXY protocol v1 cannot be sent over UDP (only v2 has a datagram form)");
+        }
+        if (udp && acceptProxy.enabled()) {
+            throw new InvalidConfigException("accepting a PROXY header is supported for TCP frontends only, not UDP");
         }
         sni = ServerNames.parseAll(b.sni);
         if (!sni.isEmpty() && udp) {

@@ -260,6 +260,7 @@ final class FrontendRuntime {
             buffered += r.bufferedBytes();
         }
         return new EngineStatus.FrontendStatus(f.name(), f.source(), f.bind(), boundAddress(), listener.state(),
-                listener.error(), admission.active(), total.sum(), buffered, pool.status());
+                listener.error(), admission.active(), total.sum(), buffered, pool.status(), f.protocol(),
+                udp != null ? udp.status() : null);
     }
 }

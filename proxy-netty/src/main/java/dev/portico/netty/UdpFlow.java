@@ -2,6 +2,7 @@ package dev.portico.netty;
 
 import dev.portico.api.CloseReason;
 import dev.portico.api.ConnectionInfo;
+import dev.portico.api.ProxyProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -41,12 +43,19 @@ final class UdpFlow {
     private long lastActivityNanos = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
     private ConnectionInfo info;
+    /** The PROXY v2 header put before each datagram to the backend, {@code null} when none is sent. */
+    private final byte[] proxyHeader;
+    /** The largest payload one datagram to the backend carries, known once it is connected. */
+    private int maxToBackend = MAX_UDP4_PAYLOAD;
+    static final int MAX_UDP4_PAYLOAD = 65_507;
+    static final int MAX_UDP6_PAYLOAD = 65_527;
 
-    UdpFlow(UdpListener listener, InetSocketAddress client, BackendState target) {
+    UdpFlow(UdpListener listener, InetSocketAddress client, InetSocketAddress local, BackendState target) {
         this.listener = listener;
         this.frontend = listener.frontend();
         this.client = client;
         this.target = target;
+        this.proxyHeader = frontend.config().sendProxy() == ProxyProtocol.V2 ? UdpProxyHeader.of(client, local) : null;
     }
 
     void open() {
@@ -85,6 +94,9 @@ final class UdpFlow {
             return;
         }
         connected = true;
+        if (backend.remoteAddress() instanceof InetSocketAddress a && a.getAddress() instanceof Inet6Address) {
+            maxToBackend = MAX_UDP6_PAYLOAD;
+        }
         frontend.remember(client, target);
         info = new ConnectionInfo(frontend.name(), client, target.backend(), openedAt);
         frontend.context().events().onConnectionOpened(info);
@@ -108,7 +120,7 @@ final class UdpFlow {
             if (early.size() < EARLY_DATAGRAMS) {
                 early.add(content);
             } else {
-                listener.drop(content);
+                listener.dropUnsent(content);
             }
             return false;
         }
@@ -116,12 +128,26 @@ final class UdpFlow {
     }
 
     private boolean write(ByteBuf content) {
-        if (!UdpFrontendRuntime.writable(backend)) {
-            listener.drop(content);
+        int n = content.readableBytes();
+        int header = proxyHeader == null ? 0 : proxyHeader.length;
+        if (n + header > maxToBackend) {
+            listener.dropTooLarge(content);
             return false;
         }
-        bytesFromClient += content.readableBytes();
-        backend.write(UdpFrontendRuntime.compact(content, backend.alloc()), backend.voidPromise());
+        if (!UdpFrontendRuntime.writable(backend)) {
+            listener.dropUnsent(content);
+            return false;
+        }
+        bytesFromClient += n;
+        listener.count(UdpFrontendRuntime.FROM_CLIENT, n);
+        ByteBuf out;
+        if (proxyHeader == null) {
+            out = UdpFrontendRuntime.compact(content, backend.alloc());
+        } else {
+            out = backend.alloc().directBuffer(header + n).writeBytes(proxyHeader).writeBytes(content);
+            content.release();
+        }
+        backend.write(out, backend.voidPromise());
         return true;
     }
 
@@ -176,11 +202,13 @@ final class UdpFlow {
             ByteBuf content = msg instanceof DatagramPacket p ? p.content() : (ByteBuf) msg;
             Channel server = listener.channel();
             if (closed || !UdpFrontendRuntime.writable(server)) {
-                listener.drop(content);
+                listener.dropUnsent(content);
                 return;
             }
             lastActivityNanos = System.nanoTime();
-            bytesToClient += content.readableBytes();
+            int n = content.readableBytes();
+            bytesToClient += n;
+            listener.count(UdpFrontendRuntime.TO_CLIENT, n);
             server.write(new DatagramPacket(UdpFrontendRuntime.compact(content, server.alloc()), client),
                     server.voidPromise());
         }

@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import dev.portico.api.EngineStatus;
 import dev.portico.api.LogSafe;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -19,6 +20,7 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +55,15 @@ final class UdpFrontendRuntime {
     final LongAdder droppedDenied = new LongAdder();
     final LongAdder droppedNoBackend = new LongAdder();
     final LongAdder droppedLimit = new LongAdder();
-    final LongAdder droppedSlow = new LongAdder();
+    final LongAdder droppedTooLarge = new LongAdder();
+    final LongAdder droppedSendFailure = new LongAdder();
+    /** Counts of listeners that closed (a rebind), so the frontend's totals never go back. */
+    private final AtomicLongArray retired = new AtomicLongArray(COUNTS);
+
+    /** Indexes of a listener's counters: datagrams, then bytes, each way. */
+    static final int FROM_CLIENT = 0;
+    static final int TO_CLIENT = 2;
+    static final int COUNTS = 4;
 
     UdpFrontendRuntime(FrontendRuntime frontend) {
         this.frontend = frontend;
@@ -115,7 +125,27 @@ final class UdpFrontendRuntime {
     }
 
     void listenerInactive(UdpListener l) {
-        listeners.remove(l);
+        if (listeners.remove(l)) {
+            for (int i = 0; i < COUNTS; i++) {
+                retired.addAndGet(i, l.count(i));
+            }
+        }
+    }
+
+    /** The counters now: summed over the listeners, so read on any thread. */
+    EngineStatus.UdpStatus status() {
+        long[] c = new long[COUNTS];
+        for (int i = 0; i < COUNTS; i++) {
+            c[i] = retired.get(i);
+        }
+        for (UdpListener l : listeners) {
+            for (int i = 0; i < COUNTS; i++) {
+                c[i] += l.count(i);
+            }
+        }
+        return new EngineStatus.UdpStatus(c[FROM_CLIENT], c[TO_CLIENT], c[FROM_CLIENT + 1], c[TO_CLIENT + 1],
+                droppedNoBackend.sum(), droppedLimit.sum(), droppedDenied.sum(), droppedTooLarge.sum(),
+                droppedSendFailure.sum());
     }
 
     /** After an apply: flows to a backend that is gone end; the next datagram picks a current one. */

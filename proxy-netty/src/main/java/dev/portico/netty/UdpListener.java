@@ -1,6 +1,7 @@
 package dev.portico.netty;
 
 import dev.portico.api.CloseReason;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,8 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
     // Flows written to in this read batch, flushed once at its end.
     private final List<UdpFlow> toFlush = new ArrayList<>();
+    /** Datagrams and bytes forwarded each way (see {@link UdpFrontendRuntime#FROM_CLIENT}). */
+    private final AtomicLongArray counts = new AtomicLongArray(UdpFrontendRuntime.COUNTS);
 
     UdpListener(UdpFrontendRuntime udp) {
         this.udp = udp;
@@ -54,7 +58,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
         InetSocketAddress client = p.sender();
         UdpFlow flow = flows.get(client);
         if (flow == null) {
-            flow = open(client);
+            flow = open(client, p.recipient());
             if (flow == null) {
                 p.release();
                 return;
@@ -76,7 +80,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     }
 
     /** A new client: access lists, a backend, then the limit; {@code null} when it is refused. */
-    private UdpFlow open(InetSocketAddress client) {
+    private UdpFlow open(InetSocketAddress client, InetSocketAddress local) {
         String denied = frontend.denied(client);
         if (denied != null) {
             udp.droppedDenied.increment();
@@ -100,16 +104,36 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
             udp.limitReached(client, full);
             return null;
         }
-        UdpFlow flow = new UdpFlow(this, client, chosen);
+        UdpFlow flow = new UdpFlow(this, client, local, chosen);
         flows.put(client, flow);
         flow.open();
         return flow;
     }
 
-    /** A datagram that a full socket cannot take: dropped, never queued without bound. */
-    void drop(io.netty.buffer.ByteBuf datagram) {
+    /** A datagram that a full socket (or a flow still connecting) cannot take: dropped, never queued without bound. */
+    void dropUnsent(ByteBuf datagram) {
         datagram.release();
-        udp.droppedSlow.increment();
+        udp.droppedSendFailure.increment();
+    }
+
+    /** A datagram that with its PROXY header would not fit one datagram to the backend. */
+    void dropTooLarge(ByteBuf datagram) {
+        datagram.release();
+        udp.droppedTooLarge.increment();
+    }
+
+    /**
+     * Adds one forwarded datagram of {@code bytes} to the counters at {@code index}. Only this
+     * listener's event loop writes them, so a plain read-add-store is exact; the ordered store lets
+     * a status reader on another thread see whole values, without a locked instruction per datagram.
+     */
+    void count(int index, long bytes) {
+        counts.lazySet(index, counts.get(index) + 1);
+        counts.lazySet(index + 1, counts.get(index + 1) + bytes);
+    }
+
+    long count(int index) {
+        return counts.get(index);
     }
 
     /** Called by a flow as it ends. */
@@ -140,6 +164,7 @@ final class UdpListener extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A failed send to one client (or a stray error) must not end the listener for all others.
+        udp.droppedSendFailure.increment();
         log.debug("frontend {}: datagram socket error: {}", frontend.logName(), NettyErrors.describe(cause));
     }
 }

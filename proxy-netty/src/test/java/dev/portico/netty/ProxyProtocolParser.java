@@ -12,8 +12,11 @@ import java.util.Arrays;
 final class ProxyProtocolParser {
     private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
-    /** The version read and the client source address it states. */
-    record Header(int version, InetSocketAddress source, InetSocketAddress destination) {
+    /**
+     * The version read and the client source address it states; for v2 also the family and
+     * transport byte ({@code 0x11} TCP over IPv4, {@code 0x12} UDP over IPv4, {@code 0x22} UDP over IPv6).
+     */
+    record Header(int version, InetSocketAddress source, InetSocketAddress destination, int familyTransport) {
     }
 
     private ProxyProtocolParser() {
@@ -35,7 +38,7 @@ final class ProxyProtocolParser {
             String[] p = line.toString().strip().split(" ");
             // PROXY TCP4 src dst sport dport
             return new Header(1, new InetSocketAddress(InetAddress.getByName(p[2]), Integer.parseInt(p[4])),
-                    new InetSocketAddress(InetAddress.getByName(p[3]), Integer.parseInt(p[5])));
+                    new InetSocketAddress(InetAddress.getByName(p[3]), Integer.parseInt(p[5])), 0);
         }
         in.readFully(first, 5, 7);
         if (!Arrays.equals(first, V2_SIGNATURE)) {
@@ -54,6 +57,6 @@ final class ProxyProtocolParser {
         InetAddress dst = InetAddress.getByAddress(Arrays.copyOfRange(body, alen, 2 * alen));
         int sport = ((body[2 * alen] & 0xff) << 8) | (body[2 * alen + 1] & 0xff);
         int dport = ((body[2 * alen + 2] & 0xff) << 8) | (body[2 * alen + 3] & 0xff);
-        return new Header(2, new InetSocketAddress(src, sport), new InetSocketAddress(dst, dport));
+        return new Header(2, new InetSocketAddress(src, sport), new InetSocketAddress(dst, dport), famProto);
     }
 }

@@ -14,7 +14,11 @@ final class UdpClient implements AutoCloseable {
     private final InetSocketAddress target;
 
     UdpClient(InetSocketAddress target) throws IOException {
-        this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this(target, InetAddress.getLoopbackAddress());
+    }
+
+    UdpClient(InetSocketAddress target, InetAddress local) throws IOException {
+        this.socket = new DatagramSocket(new InetSocketAddress(local, 0));
         socket.setSoTimeout(10_000);
         this.target = target;
     }

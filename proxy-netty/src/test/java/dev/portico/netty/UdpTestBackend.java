@@ -1,5 +1,6 @@
 package dev.portico.netty;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -26,11 +27,23 @@ final class UdpTestBackend implements AutoCloseable {
     /** The source ports it saw: one per flow through the proxy. */
     final Set<Integer> sourcePorts = ConcurrentHashMap.newKeySet();
     final LinkedBlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+    /** With {@link #proxyV2}: the PROXY header read from each datagram, in order. */
+    final LinkedBlockingQueue<ProxyProtocolParser.Header> headers = new LinkedBlockingQueue<>();
+    private final boolean proxyV2;
 
     UdpTestBackend(String id, int answers) throws SocketException {
-        this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this(id, answers, InetAddress.getLoopbackAddress(), false);
+    }
+
+    /**
+     * A backend on {@code host} that, when {@code proxyV2}, reads a PROXY v2 header at the start of
+     * every datagram (a datagram without one is a failure) and answers the payload after it.
+     */
+    UdpTestBackend(String id, int answers, InetAddress host, boolean proxyV2) throws SocketException {
+        this.socket = new DatagramSocket(new InetSocketAddress(host, 0));
         this.id = id;
         this.answers = answers;
+        this.proxyV2 = proxyV2;
         thread = new Thread(this::serve, "udp-backend-" + id);
         thread.setDaemon(true);
         thread.start();
@@ -41,7 +54,9 @@ final class UdpTestBackend implements AutoCloseable {
     }
 
     String address() {
-        return "127.0.0.1:" + socket.getLocalPort();
+        InetAddress a = socket.getLocalAddress();
+        return a instanceof java.net.Inet6Address ? "[" + a.getHostAddress() + "]:" + socket.getLocalPort()
+                : a.getHostAddress() + ":" + socket.getLocalPort();
     }
 
     private void serve() {
@@ -58,9 +73,22 @@ final class UdpTestBackend implements AutoCloseable {
             }
             received.incrementAndGet();
             sourcePorts.add(p.getPort());
+            int offset = p.getOffset();
+            int length = p.getLength();
+            if (proxyV2) {
+                ByteArrayInputStream in = new ByteArrayInputStream(p.getData(), offset, length);
+                try {
+                    headers.add(ProxyProtocolParser.read(in));
+                } catch (IOException e) {
+                    failures.add(e);
+                    continue;
+                }
+                offset += length - in.available();
+                length = in.available();
+            }
             byte[] prefix = id.isEmpty() ? new byte[0] : (id + ":").getBytes(StandardCharsets.UTF_8);
-            byte[] out = Arrays.copyOf(prefix, prefix.length + p.getLength());
-            System.arraycopy(p.getData(), p.getOffset(), out, prefix.length, p.getLength());
+            byte[] out = Arrays.copyOf(prefix, prefix.length + length);
+            System.arraycopy(p.getData(), offset, out, prefix.length, length);
             try {
                 for (int i = 0; i < answers; i++) {
                     socket.send(new DatagramPacket(out, out.length, p.getSocketAddress()));

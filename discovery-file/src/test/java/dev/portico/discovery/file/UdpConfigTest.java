@@ -137,7 +137,21 @@ class UdpConfigTest {
     }
 
     @Test
-    void proxyProtocolOnAUdpFrontendIsRejectedWithThePlace() {
+    void proxyProtocolV1OnAUdpFrontendIsRejectedWithThePlace() {
+        ConfigParser.Result r = parse("""
+                apiVersion: v1
+                frontends:
+                  - bind: :53
+                    protocol: udp
+                    proxyProtocol: v1
+                """);
+        assertThat(r.frontends()).isEmpty();
+        assertThat(r.problems()).extracting(Object::toString)
+                .containsExactly("a.yaml:3:5: PROXY protocol v1 cannot be sent over UDP (only v2 has a datagram form)");
+    }
+
+    @Test
+    void proxyProtocolV2OnAUdpFrontendIsSentPerDatagram() {
         ConfigParser.Result r = parse("""
                 apiVersion: v1
                 frontends:
@@ -145,9 +159,8 @@ class UdpConfigTest {
                     protocol: udp
                     proxyProtocol: v2
                 """);
-        assertThat(r.frontends()).isEmpty();
-        assertThat(r.problems()).extracting(Object::toString)
-                .containsExactly("a.yaml:3:5: PROXY protocol is not supported for UDP frontends yet");
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.frontends()).extracting(f -> f.sendProxy()).containsExactly(dev.portico.api.ProxyProtocol.V2);
     }
 
     @Test

@@ -146,8 +146,14 @@ final class ServiceMapper {
                     continue;
                 }
                 Frontend sample = settings.sample();
-                if (udp && (sample.sendProxy() != ProxyProtocol.OFF || sample.acceptProxy().enabled())) {
-                    unserved.add(port + " is not served: PROXY protocol is not supported for UDP");
+                if (udp && sample.sendProxy() == ProxyProtocol.V1) {
+                    unserved.add(port + " is not served: " + FrontendSettings.PROXY_PROTOCOL.annotationKey()
+                            + " v1 cannot be sent over UDP (v2 can)");
+                    continue;
+                }
+                if (udp && sample.acceptProxy().enabled()) {
+                    unserved.add(port + " is not served: " + FrontendSettings.ACCEPT_PROXY.annotationKey()
+                            + " applies to TCP ports only");
                     continue;
                 }
                 if (udp && !sample.sni().isEmpty()) {

@@ -108,16 +108,29 @@ class ServiceMapperTest {
     }
 
     @Test
-    void aUdpPortIsNotServedWhenThePortsAskForProxyProtocolAndTheTcpPortsStillAre() {
+    void aUdpPortIsNotServedWhenThePortsAskForProxyProtocolV1AndTheTcpPortsStillAre() {
+        Service s = service("dns", "127.0.0.2").build();
+        s.getMetadata().setAnnotations(Map.of(Annotations.PROXY_PROTOCOL, "v1"));
+        s.getSpec().setPorts(new ArrayList<>(List.of(
+                new ServicePortBuilder().withName("dns").withPort(53).build(),
+                new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build())));
+        ServiceMapper.Mapped m = mapped(s);
+        assertThat(m.frontends()).extracting(f -> f.listen().toString()).containsExactly(":53");
+        assertThat(m.unserved()).containsExactly("port 53/UDP (dns-udp) is not served: " + Annotations.PROXY_PROTOCOL
+                + " v1 cannot be sent over UDP (v2 can)");
+    }
+
+    @Test
+    void aUdpPortSendsProxyProtocolV2PerDatagramWhenThePortsAskForIt() {
         Service s = service("dns", "127.0.0.2").build();
         s.getMetadata().setAnnotations(Map.of(FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v2"));
         s.getSpec().setPorts(new ArrayList<>(List.of(
                 new ServicePortBuilder().withName("dns").withPort(53).build(),
                 new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build())));
         ServiceMapper.Mapped m = mapped(s);
-        assertThat(m.frontends()).extracting(f -> f.listen().toString()).containsExactly(":53");
-        assertThat(m.unserved()).containsExactly("port 53/UDP (dns-udp) is not served: PROXY protocol is not supported"
-                + " for UDP");
+        assertThat(m.frontends()).extracting(f -> f.listen().toString()).containsExactly(":53", ":53/udp");
+        assertThat(m.frontends()).extracting(Frontend::sendProxy).containsOnly(ProxyProtocol.V2);
+        assertThat(m.unserved()).isEmpty();
     }
 
     @Test

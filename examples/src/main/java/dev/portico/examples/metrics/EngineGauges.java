@@ -35,6 +35,9 @@ final class EngineGauges {
         long active;
         boolean listening;
         long buffered;
+        long total;
+        /** A UDP frontend's datagram counters, {@code null} for TCP. */
+        EngineStatus.UdpStatus udp;
         final Map<String, BackendGauges> backends = new LinkedHashMap<>(2);
 
         Frontend(String name) {
@@ -79,6 +82,10 @@ final class EngineGauges {
             g.active += f.activeConnections();
             g.listening |= f.state() == EngineStatus.ListenerState.LISTENING;
             g.buffered += f.bufferedBytes();
+            g.total += f.totalConnections();
+            if (f.udp() != null) {
+                g.udp = f.udp().plus(g.udp);
+            }
             Set<String> addresses = configured.computeIfAbsent(f.name(), k -> new HashSet<>());
             List<dev.portico.api.Backend> backends = new ArrayList<>();
             for (BackendStatus b : f.backends()) {

@@ -147,6 +147,7 @@ final class PrometheusFamilies implements StreamedBody {
         }
         if (!gauges.isEmpty()) {
             addGaugeFamilies(gauges);
+            addUdpFamilies(gauges);
         }
     }
 
@@ -218,6 +219,50 @@ final class PrometheusFamilies implements StreamedBody {
                 "1 while the frontend's listener is bound and accepting, 0 while it failed or drains", gauges.size(),
                 (out, i) -> sample(out, "portico_frontend_listening", "frontend", gauges.get(i).name, null, null,
                         gauges.get(i).listening ? 1.0 : 0.0));
+    }
+
+    /**
+     * A UDP frontend's families, read from the engine's counters at scrape time: a datagram costs
+     * the engine a store on its own loop, never an event (see {@code EngineStatus.UdpStatus}).
+     */
+    private void addUdpFamilies(List<EngineGauges.Frontend> gauges) {
+        List<EngineGauges.Frontend> udp = gauges.stream().filter(g -> g.udp != null).toList();
+        family("portico_udp_flows_active", "portico_udp_flows_active", "gauge",
+                "UDP flows (client address and port) open now", udp.size(),
+                (out, i) -> sample(out, "portico_udp_flows_active", "frontend", udp.get(i).name, null, null,
+                        (double) udp.get(i).active));
+        family("portico_udp_flows", "portico_udp_flows_total", "counter",
+                "UDP flows opened since the frontend started", udp.size(),
+                (out, i) -> sample(out, "portico_udp_flows_total", "frontend", udp.get(i).name, null, null,
+                        (double) udp.get(i).total));
+        family("portico_udp_datagrams", "portico_udp_datagrams_total", "counter",
+                "Datagrams forwarded, by direction (client_to_backend, backend_to_client)", udp.size(), (out, i) -> {
+                    EngineGauges.Frontend f = udp.get(i);
+                    direction(out, "portico_udp_datagrams_total", f.name, f.udp.datagramsToClient(),
+                            f.udp.datagramsFromClient());
+                });
+        family("portico_udp_bytes", "portico_udp_bytes_total", "counter",
+                "Payload bytes of the datagrams forwarded, by direction (without PROXY headers)", udp.size(),
+                (out, i) -> {
+                    EngineGauges.Frontend f = udp.get(i);
+                    direction(out, "portico_udp_bytes_total", f.name, f.udp.bytesToClient(), f.udp.bytesFromClient());
+                });
+        family("portico_udp_dropped_datagrams", "portico_udp_dropped_datagrams_total", "counter",
+                "Datagrams dropped, by reason (no_backend, flow_limit, denied, too_large, send_failure)", udp.size(),
+                (out, i) -> {
+                    EngineGauges.Frontend f = udp.get(i);
+                    String n = "portico_udp_dropped_datagrams_total";
+                    sample(out, n, "frontend", f.name, "reason", "no_backend", (double) f.udp.droppedNoBackend());
+                    sample(out, n, "frontend", f.name, "reason", "flow_limit", (double) f.udp.droppedFlowLimit());
+                    sample(out, n, "frontend", f.name, "reason", "denied", (double) f.udp.droppedDenied());
+                    sample(out, n, "frontend", f.name, "reason", "too_large", (double) f.udp.droppedTooLarge());
+                    sample(out, n, "frontend", f.name, "reason", "send_failure", (double) f.udp.droppedSendFailure());
+                });
+    }
+
+    private static void direction(ByteBuf out, String name, String frontend, long toClient, long fromClient) {
+        sample(out, name, "direction", "backend_to_client", "frontend", frontend, (double) toClient);
+        sample(out, name, "direction", "client_to_backend", "frontend", frontend, (double) fromClient);
     }
 
     private static void backendCounters(ByteBuf out, String name, FrontendMeters m, boolean failures) {

@@ -111,6 +111,26 @@ final class StatusDocument implements StreamedBody {
         gen.writeNumberField("activeConnections", f.activeConnections());
         gen.writeNumberField("totalConnections", f.totalConnections());
         gen.writeNumberField("bufferedBytes", f.bufferedBytes());
+        gen.writeStringField("protocol", f.protocol().configName());
+        if (f.udp() != null) {
+            // For UDP the connection counts above count flows; these say so, with the datagram counters.
+            EngineStatus.UdpStatus u = f.udp();
+            gen.writeObjectFieldStart("udp");
+            gen.writeNumberField("activeFlows", f.activeConnections());
+            gen.writeNumberField("totalFlows", f.totalConnections());
+            gen.writeNumberField("datagramsFromClients", u.datagramsFromClient());
+            gen.writeNumberField("datagramsToClients", u.datagramsToClient());
+            gen.writeNumberField("bytesFromClients", u.bytesFromClient());
+            gen.writeNumberField("bytesToClients", u.bytesToClient());
+            gen.writeObjectFieldStart("dropped");
+            gen.writeNumberField("noBackend", u.droppedNoBackend());
+            gen.writeNumberField("flowLimit", u.droppedFlowLimit());
+            gen.writeNumberField("denied", u.droppedDenied());
+            gen.writeNumberField("tooLarge", u.droppedTooLarge());
+            gen.writeNumberField("sendFailure", u.droppedSendFailure());
+            gen.writeEndObject();
+            gen.writeEndObject();
+        }
         gen.writeArrayFieldStart("backends");
         for (BackendStatus b : f.backends()) {
             gen.writeStartObject();
