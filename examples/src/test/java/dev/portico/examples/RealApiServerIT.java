@@ -204,7 +204,7 @@ class RealApiServerIT {
                             new io.fabric8.kubernetes.api.model.ServicePortBuilder().withName("dns-udp").withPort(port)
                                     .withProtocol("UDP").build())
                     .endSpec().build();
-            MockApiServer.setIngress(client, client.services().inNamespace(namespace).resource(both).create(),
+            MockKube.setIngress(client, client.services().inNamespace(namespace).resource(both).create(),
                     IngressBackend.INGRESS_IP);
             await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
             assertServedBy(port, "dns");

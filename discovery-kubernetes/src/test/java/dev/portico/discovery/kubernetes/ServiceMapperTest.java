@@ -110,13 +110,13 @@ class ServiceMapperTest {
     @Test
     void aUdpPortIsNotServedWhenThePortsAskForProxyProtocolV1AndTheTcpPortsStillAre() {
         Service s = service("dns", "127.0.0.2").build();
-        s.getMetadata().setAnnotations(Map.of(Annotations.PROXY_PROTOCOL, "v1"));
+        s.getMetadata().setAnnotations(Map.of(FrontendSettings.PROXY_PROTOCOL.annotationKey(), "v1"));
         s.getSpec().setPorts(new ArrayList<>(List.of(
                 new ServicePortBuilder().withName("dns").withPort(53).build(),
                 new ServicePortBuilder().withName("dns-udp").withPort(53).withProtocol("UDP").build())));
         ServiceMapper.Mapped m = mapped(s);
         assertThat(m.frontends()).extracting(f -> f.listen().toString()).containsExactly(":53");
-        assertThat(m.unserved()).containsExactly("port 53/UDP (dns-udp) is not served: " + Annotations.PROXY_PROTOCOL
+        assertThat(m.unserved()).containsExactly("port 53/UDP (dns-udp) is not served: " + FrontendSettings.PROXY_PROTOCOL.annotationKey()
                 + " v1 cannot be sent over UDP (v2 can)");
     }
 
