@@ -85,6 +85,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     // Control thread only: one listener per bind shared by server name, keyed by the bind as written.
     private final Map<String, SniListener> sniListeners = new LinkedHashMap<>();
     private final Duration sniHelloTimeout;
+    private final int sniHelloMaxBytes;
+    private final boolean sniNonTlsToCatchAll;
     private final ConfigLoops configLoops;
     private volatile boolean closing;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
@@ -118,6 +120,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.defaultAllow = List.copyOf(b.defaultAllow);
         this.defaultDeny = List.copyOf(b.defaultDeny);
         this.sniHelloTimeout = b.sniHelloTimeout;
+        this.sniHelloMaxBytes = b.sniHelloMaxBytes;
+        this.sniNonTlsToCatchAll = b.sniNonTlsToCatchAll;
         this.maxConnections = b.maxConnections >= 0 ? b.maxConnections : DescriptorLimit.defaultMaxConnections();
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelClass()));
@@ -164,6 +168,16 @@ public final class NettyForwardingEngine implements ForwardingEngine {
     /** How long a connection on a bind shared by server name may take to send its ClientHello. */
     Duration sniHelloTimeout() {
         return sniHelloTimeout;
+    }
+
+    /** The most bytes read while waiting for a whole ClientHello on a bind shared by server name. */
+    int sniHelloMaxBytes() {
+        return sniHelloMaxBytes;
+    }
+
+    /** Whether bytes that are not TLS go to a shared bind's catch-all frontend instead of being closed. */
+    boolean sniNonTlsToCatchAll() {
+        return sniNonTlsToCatchAll;
     }
 
     /** The engine-wide client connection limit in force, 0 for none. */
@@ -468,6 +482,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private List<Cidr> defaultDeny = List.of();
         private int maxConnections = -1;
         private Duration sniHelloTimeout = Duration.ofSeconds(10);
+        private int sniHelloMaxBytes = ClientHello.DEFAULT_MAX_SIZE;
+        private boolean sniNonTlsToCatchAll;
 
         private Builder() {
         }
@@ -481,6 +497,31 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 throw new IllegalArgumentException("sniHelloTimeout must be positive");
             }
             sniHelloTimeout = value;
+            return this;
+        }
+
+        /**
+         * The most bytes (records and their headers) read while waiting for a whole ClientHello on a
+         * bind shared by TLS server name; a larger hello is closed (default 16 KiB, which holds any
+         * hello a browser sends, post-quantum key shares included).
+         */
+        public Builder sniHelloMaxBytes(int value) {
+            if (value < ClientHello.MIN_MAX_SIZE || value > ClientHello.MAX_MAX_SIZE) {
+                throw new IllegalArgumentException("sniHelloMaxBytes must be between " + ClientHello.MIN_MAX_SIZE
+                        + " and " + ClientHello.MAX_MAX_SIZE + ", got " + value);
+            }
+            sniHelloMaxBytes = value;
+            return this;
+        }
+
+        /**
+         * What happens to a connection on a bind shared by TLS server name whose first bytes are not
+         * TLS (plain text, another protocol): closed at once (false, the default), or handed with
+         * those bytes to the bind's catch-all frontend (true; closed all the same where there is
+         * none), for an operator who runs something that is not TLS behind the catch-all.
+         */
+        public Builder sniNonTlsToCatchAll(boolean value) {
+            sniNonTlsToCatchAll = value;
             return this;
         }
 
