@@ -42,12 +42,24 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
      * @param bufferedBytes     bytes the proxy holds in its write queues for this frontend's
      *                          connections now (both directions): the backpressure gauge
      * @param backends          its backends
+     * @param sni               the TLS server names that route to it on a bind shared by name (empty:
+     *                          its own bind, or the catch-all of a shared one)
      */
     public record FrontendStatus(String name, String source, BindAddress bind, InetSocketAddress boundAddress,
                                  ListenerState state, String error, long activeConnections,
-                                 long totalConnections, long bufferedBytes, List<BackendStatus> backends) {
+                                 long totalConnections, long bufferedBytes, List<BackendStatus> backends,
+                                 List<String> sni) {
         public FrontendStatus {
             backends = List.copyOf(backends);
+            sni = List.copyOf(sni);
+        }
+
+        /** A frontend that no server name routes to. */
+        public FrontendStatus(String name, String source, BindAddress bind, InetSocketAddress boundAddress,
+                              ListenerState state, String error, long activeConnections,
+                              long totalConnections, long bufferedBytes, List<BackendStatus> backends) {
+            this(name, source, bind, boundAddress, state, error, activeConnections, totalConnections, bufferedBytes,
+                    backends, List.of());
         }
     }
 

@@ -528,6 +528,6 @@ final class FrontendRuntime {
         SniListener l = shared;
         return new EngineStatus.FrontendStatus(f.name(), f.source(), f.bind(), boundAddress(), state(),
                 l != null ? l.error() : error,
-                active.get(), total.sum(), buffered, bs);
+                active.get(), total.sum(), buffered, bs, f.sni());
     }
 }
