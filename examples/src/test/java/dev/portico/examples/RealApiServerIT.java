@@ -159,6 +159,31 @@ class RealApiServerIT {
     }
 
     @Test
+    void twoServicesShareOneExposurePortByServerName() throws Exception {
+        int port = Net.freePort();
+        // Each Service has its own load-balancer address (as MetalLB gives), both on the one port.
+        try (NamedEchoServer grafana = new NamedEchoServer("grafana", new java.net.InetSocketAddress("127.0.0.2", port));
+             NamedEchoServer apps = new NamedEchoServer("apps", new java.net.InetSocketAddress("127.0.0.3", port))) {
+            startRouter();
+            exposeByName("grafana", port, "grafana.example.org", "127.0.0.2");
+            exposeByName("apps", port, "*.apps.example.org", "127.0.0.3");
+            await().atMost(START).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                    SniLauncherIT.greetingFor(port, SniLauncherIT.hello("grafana.example.org")).equals("grafana")
+                            && SniLauncherIT.greetingFor(port, SniLauncherIT.hello("x.apps.example.org")).equals("apps"));
+            assertThat(SniLauncherIT.greetingFor(port, SniLauncherIT.hello("GRAFANA.example.org"))).isEqualTo("grafana");
+            assertThat(SniLauncherIT.greetingFor(port, SniLauncherIT.hello("y.apps.example.org"))).isEqualTo("apps");
+        }
+    }
+
+    /** A LoadBalancer Service with {@code portico.dev/sni} and its own ingress address. */
+    private void exposeByName(String name, int port, String serverNames, String ingressIp) {
+        Service s = MockApiServer.loadBalancer(namespace, name, port);
+        s.getMetadata().setAnnotations(java.util.Map.of("portico.dev/sni", serverNames));
+        Service created = client.services().inNamespace(namespace).resource(s).create();
+        MockApiServer.setIngress(client, created, ingressIp);
+    }
+
+    @Test
     void informerWhoseResourceVersionWasCompactedAwayRelistsAndPicksUpNewServices() throws Exception {
         assertThat(Files.readString(kubeDir.resolve("apiserver.args")))
                 .as("the API server must run with --watch-cache=false, so that watches see etcd's compaction "

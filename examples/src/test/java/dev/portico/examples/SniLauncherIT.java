@@ -117,7 +117,7 @@ class SniLauncherIT {
     }
 
     /** Sends {@code first}, then reads the backend's greeting line. */
-    private static String greetingFor(int port, byte[] first) throws IOException {
+    static String greetingFor(int port, byte[] first) throws IOException {
         try (Socket s = new Socket(Net.HOST, port)) {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(first);
