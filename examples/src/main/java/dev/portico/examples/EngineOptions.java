@@ -75,6 +75,57 @@ public final class EngineOptions {
                     + "io_uring only (the start fails on nio).")
     boolean freebind;
 
+    Duration sniHelloTimeout = Duration.ofSeconds(10);
+
+    @Option(names = "--sni-hello-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class,
+            description = "On a port shared by TLS server name (sni), how long a client may take to send its whole "
+                    + "ClientHello before it is closed (default: ${DEFAULT-VALUE}).")
+    void sniHelloTimeout(Duration d) {
+        if (d.isZero()) {
+            throw new ParameterException(mixee.commandLine(), "Invalid value for option '--sni-hello-timeout': "
+                    + "0 would close every connection; give a positive duration such as 10s");
+        }
+        sniHelloTimeout = d;
+    }
+
+    int sniHelloMaxSize = 16 * 1024;
+
+    @Option(names = "--sni-hello-max-size", paramLabel = "BYTES", defaultValue = "16384",
+            description = "On a port shared by TLS server name, the largest ClientHello (with its record "
+                    + "headers) read before routing; larger ones are closed (default: ${DEFAULT-VALUE}, "
+                    + "512 to 1048576).")
+    void sniHelloMaxSize(int n) {
+        if (n < 512 || n > 1024 * 1024) {
+            throw new ParameterException(mixee.commandLine(), "Invalid value for option '--sni-hello-max-size': "
+                    + n + " is outside 512..1048576 bytes");
+        }
+        sniHelloMaxSize = n;
+    }
+
+    boolean sniNonTlsToCatchAll;
+
+    @Option(names = "--sni-non-tls", paramLabel = "WHERE", defaultValue = "close",
+            completionCandidates = NonTlsChoices.class,
+            description = "On a port shared by TLS server name, what happens to a client that does not speak "
+                    + "TLS: close (the default) or catch-all (forwarded untouched to the frontend without sni "
+                    + "on that port; closed where there is none).")
+    void sniNonTls(String where) {
+        switch (where) {
+            case "close" -> sniNonTlsToCatchAll = false;
+            case "catch-all" -> sniNonTlsToCatchAll = true;
+            default -> throw new ParameterException(mixee.commandLine(), "Invalid value for option '--sni-non-tls': '"
+                    + where + "' (one of: close, catch-all)");
+        }
+    }
+
+    /** The choices of {@code --sni-non-tls}, for help and shell completion. */
+    static final class NonTlsChoices implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return List.of("close", "catch-all").iterator();
+        }
+    }
+
     /** Reads a network for {@code --allow}/{@code --deny}, with {@link Cidr#parse}'s message. */
     static final class CidrConverter implements ITypeConverter<Cidr> {
         @Override

@@ -137,6 +137,9 @@ final class ProxyRuntime {
                 .ioThreads(options.ioThreads)
                 .defaultAllow(List.copyOf(options.allow))
                 .defaultDeny(List.copyOf(options.deny))
+                .sniHelloTimeout(options.sniHelloTimeout)
+                .sniHelloMaxBytes(options.sniHelloMaxSize)
+                .sniNonTlsToCatchAll(options.sniNonTlsToCatchAll)
                 .events(events);
         if (options.maxConnections != null) {
             builder.maxConnections(options.maxConnections);

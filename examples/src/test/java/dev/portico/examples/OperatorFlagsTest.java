@@ -47,6 +47,29 @@ class OperatorFlagsTest {
     }
 
     @Test
+    void sniFlagsDefaultToTenSecondsSixteenKibAndClose() {
+        RouterCommand r = router("router", "-c", "a.yaml");
+        assertThat(r.engine.sniHelloTimeout).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(r.engine.sniHelloMaxSize).isEqualTo(16384);
+        assertThat(r.engine.sniNonTlsToCatchAll).isFalse();
+        RouterCommand set = router("router", "-c", "a.yaml", "--sni-hello-timeout", "250ms", "--sni-hello-max-size",
+                "32768", "--sni-non-tls", "catch-all");
+        assertThat(set.engine.sniHelloTimeout).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(set.engine.sniHelloMaxSize).isEqualTo(32768);
+        assertThat(set.engine.sniNonTlsToCatchAll).isTrue();
+    }
+
+    @Test
+    void badSniFlagsAreUsageErrorsNamingTheFlag() {
+        assertThat(run("router", "-c", "a.yaml", "--sni-non-tls", "forward")).isEqualTo(2);
+        assertThat(err.toString()).contains("'--sni-non-tls'").contains("'forward'").contains("close, catch-all");
+        assertThat(run("router", "-c", "a.yaml", "--sni-hello-max-size", "100")).isEqualTo(2);
+        assertThat(err.toString()).contains("'--sni-hello-max-size'").contains("512..1048576");
+        assertThat(run("router", "-c", "a.yaml", "--sni-hello-timeout", "0s")).isEqualTo(2);
+        assertThat(err.toString()).contains("'--sni-hello-timeout'");
+    }
+
+    @Test
     void demoTakesTheSameFlags() {
         CommandLine.ParseResult p = Portico.commandLine().parseArgs("demo", "--allow", "127.0.0.1", "--max-connections",
                 "2", "--metrics", ":9090", "--no-access-log");

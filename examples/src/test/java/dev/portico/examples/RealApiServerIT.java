@@ -1,5 +1,6 @@
 package dev.portico.examples;
 
+import dev.portico.api.fixtures.TcpServer;
 import dev.portico.discovery.kubernetes.MockKube;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -226,6 +227,31 @@ class RealApiServerIT {
             udpBackend.close();
             answering.join(10_000);
         }
+    }
+
+    @Test
+    void twoServicesShareOneExposurePortByServerName() throws Exception {
+        int port = Net.freePort();
+        // Each Service has its own load-balancer address (as MetalLB gives), both on the one port.
+        try (TcpServer grafana = TcpServer.namedEcho("grafana", new java.net.InetSocketAddress("127.0.0.2", port));
+             TcpServer apps = TcpServer.namedEcho("apps", new java.net.InetSocketAddress("127.0.0.3", port))) {
+            startRouter();
+            exposeByName("grafana", port, "grafana.example.org", "127.0.0.2");
+            exposeByName("apps", port, "*.apps.example.org", "127.0.0.3");
+            await().atMost(START).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                    SniLauncherIT.greetingFor(port, SniLauncherIT.hello("grafana.example.org")).equals("grafana")
+                            && SniLauncherIT.greetingFor(port, SniLauncherIT.hello("x.apps.example.org")).equals("apps"));
+            assertThat(SniLauncherIT.greetingFor(port, SniLauncherIT.hello("GRAFANA.example.org"))).isEqualTo("grafana");
+            assertThat(SniLauncherIT.greetingFor(port, SniLauncherIT.hello("y.apps.example.org"))).isEqualTo("apps");
+        }
+    }
+
+    /** A LoadBalancer Service with {@code portico.dev/sni} and its own ingress address. */
+    private void exposeByName(String name, int port, String serverNames, String ingressIp) {
+        Service s = MockKube.loadBalancer(namespace, name, port);
+        s.getMetadata().setAnnotations(java.util.Map.of("portico.dev/sni", serverNames));
+        Service created = client.services().inNamespace(namespace).resource(s).create();
+        MockKube.setIngress(client, created, ingressIp);
     }
 
     @Test

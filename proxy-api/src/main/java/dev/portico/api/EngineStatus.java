@@ -44,22 +44,25 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
      * @param backends          its backends
      * @param protocol          TCP or UDP; for UDP the connection counts count flows
      * @param udp               the datagram counters of a UDP frontend, {@code null} for TCP
+     * @param sni               the TLS server names that route to it on a bind shared by name (empty:
+     *                          its own bind, or the catch-all of a shared one)
      */
     public record FrontendStatus(String name, String source, BindAddress bind, InetSocketAddress boundAddress,
                                  ListenerState state, String error, long activeConnections,
                                  long totalConnections, long bufferedBytes, List<BackendStatus> backends,
-                                 Protocol protocol, UdpStatus udp) {
+                                 Protocol protocol, UdpStatus udp, List<String> sni) {
         public FrontendStatus {
             backends = List.copyOf(backends);
             protocol = protocol == null ? Protocol.TCP : protocol;
+            sni = sni == null ? List.of() : List.copyOf(sni);
         }
 
-        /** A TCP frontend's status. */
+        /** A TCP frontend that no server name routes to. */
         public FrontendStatus(String name, String source, BindAddress bind, InetSocketAddress boundAddress,
                               ListenerState state, String error, long activeConnections,
                               long totalConnections, long bufferedBytes, List<BackendStatus> backends) {
             this(name, source, bind, boundAddress, state, error, activeConnections, totalConnections, bufferedBytes,
-                    backends, Protocol.TCP, null);
+                    backends, Protocol.TCP, null, List.of());
         }
     }
 

@@ -11,8 +11,13 @@ import java.util.Locale;
  * checked; the backend's TLS stack judges the rest.
  */
 final class ClientHello {
-    /** The most bytes read while waiting for a whole ClientHello (records and their headers). */
-    static final int MAX_SIZE = 16 * 1024;
+    /** The most bytes read while waiting for a whole ClientHello (records and their headers), by default. */
+    static final int DEFAULT_MAX_SIZE = 16 * 1024;
+    /** The bounds an operator may set the limit within: room for any real hello, a bounded buffer. */
+    static final int MIN_MAX_SIZE = 512;
+    static final int MAX_MAX_SIZE = 1024 * 1024;
+    // The largest TLS record length (TLSCiphertext: 2^14 + 2048); anything longer is not TLS.
+    private static final int MAX_RECORD = 16 * 1024 + 2048;
     private static final int RECORD_HEADER = 5;
     private static final int HANDSHAKE = 22;
     private static final int CLIENT_HELLO = 1;
@@ -37,8 +42,11 @@ final class ClientHello {
     private ClientHello() {
     }
 
-    /** Inspects the readable bytes of {@code in}, which start at the connection's first byte. */
-    static Result inspect(ByteBuf in) {
+    /**
+     * Inspects the readable bytes of {@code in}, which start at the connection's first byte, allowing
+     * at most {@code max} bytes for the whole hello.
+     */
+    static Result inspect(ByteBuf in, int max) {
         int start = in.readerIndex();
         int end = in.writerIndex();
         // The handshake message is gathered from the records' payloads.
@@ -50,7 +58,7 @@ final class ClientHello {
                 if (at == start && end > start && in.getUnsignedByte(start) != HANDSHAKE) {
                     return Result.notTls("does not start with a TLS handshake record");
                 }
-                return tooLarge(end - start);
+                return tooLarge(end - start, max);
             }
             int type = in.getUnsignedByte(at);
             int major = in.getUnsignedByte(at + 1);
@@ -59,18 +67,18 @@ final class ClientHello {
                 return Result.notTls(at == start ? "does not start with a TLS handshake record"
                         : "a record of another type interrupts the ClientHello");
             }
-            if (length == 0 || length > MAX_SIZE + 2048) {
+            if (length == 0 || length > MAX_RECORD) {
                 return Result.notTls("TLS record length " + length + " is not allowed");
             }
             if (end - at - RECORD_HEADER < length) {
-                return tooLarge(at + RECORD_HEADER + length - start);
+                return tooLarge(at + RECORD_HEADER + length - start, max);
             }
             if (handshake == null) {
-                handshake = new byte[Math.min(MAX_SIZE, 4 + length)];
+                handshake = new byte[Math.min(max, 4 + length)];
             }
-            int n = Math.min(length, MAX_SIZE - have);
+            int n = Math.min(length, max - have);
             if (have + n > handshake.length) {
-                handshake = java.util.Arrays.copyOf(handshake, Math.min(MAX_SIZE, Math.max(have + n, handshake.length * 2)));
+                handshake = java.util.Arrays.copyOf(handshake, Math.min(max, Math.max(have + n, handshake.length * 2)));
             }
             in.getBytes(at + RECORD_HEADER, handshake, have, n);
             have += n;
@@ -80,21 +88,21 @@ final class ClientHello {
                     return Result.notTls("the first handshake message is not a ClientHello");
                 }
                 int bodyLength = (handshake[1] & 0xff) << 16 | (handshake[2] & 0xff) << 8 | handshake[3] & 0xff;
-                if (bodyLength + 4 > MAX_SIZE) {
+                if (bodyLength + 4 > max) {
                     return Result.TOO_LARGE;
                 }
                 if (have >= bodyLength + 4) {
                     return serverName(handshake, 4, 4 + bodyLength);
                 }
             }
-            if (at - start >= MAX_SIZE) {
+            if (at - start >= max) {
                 return Result.TOO_LARGE;
             }
         }
     }
 
-    private static Result tooLarge(int needed) {
-        return needed >= MAX_SIZE ? Result.TOO_LARGE : Result.NEED_MORE;
+    private static Result tooLarge(int needed, int max) {
+        return needed >= max ? Result.TOO_LARGE : Result.NEED_MORE;
     }
 
     /** Walks the ClientHello body to its server_name extension. */

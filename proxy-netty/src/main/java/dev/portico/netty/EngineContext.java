@@ -33,13 +33,17 @@ import java.util.function.Consumer;
  * @param readSizing     only configuration: each channel's sizing state lives in the handle it
  *                       makes, so one instance serves every channel
  * @param connections    the engine-wide connection count and limit
+ * @param sniHelloMaxBytes    the largest ClientHello a listener shared by server name reads
+ * @param sniNonTlsToCatchAll whether bytes that are not TLS go to a shared bind's catch-all
+ *                            frontend (else they are closed)
  */
 record EngineContext(Transport transport, EventLoopGroup group, List<EventLoopGroup> acceptorGroups,
                      AddressResolverGroup<InetSocketAddress> resolver, ByteBufAllocator allocator,
                      WriteBufferWaterMark waterMark, AdaptiveRecvByteBufAllocator readSizing,
                      boolean reusePort, boolean freebind, ProxyEvents events, List<Cidr> defaultAllow,
                      List<Cidr> defaultDeny, ConnectionLimit connections, LoopGuard loopGuard,
-                     Duration recheckInterval, Duration sniHelloTimeout) {
+                     Duration recheckInterval, Duration sniHelloTimeout, int sniHelloMaxBytes,
+                     boolean sniNonTlsToCatchAll) {
 
     EngineContext {
         acceptorGroups = List.copyOf(acceptorGroups);

@@ -261,6 +261,6 @@ final class FrontendRuntime {
         }
         return new EngineStatus.FrontendStatus(f.name(), f.source(), f.bind(), boundAddress(), listener.state(),
                 listener.error(), admission.active(), total.sum(), buffered, pool.status(), f.protocol(),
-                udp != null ? udp.status() : null);
+                udp != null ? udp.status() : null, f.sni());
     }
 }

@@ -87,7 +87,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 b.allocator, new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark),
                 new AdaptiveRecvByteBufAllocator(64, 2048, b.maxReadBuffer), reusePort, b.freebind, b.events,
                 b.defaultAllow, b.defaultDeny, new ConnectionLimit(maxConnections), loopGuard,
-                b.recheckInterval, b.sniHelloTimeout);
+                b.recheckInterval, b.sniHelloTimeout, b.sniHelloMaxBytes, b.sniNonTlsToCatchAll);
         this.configLoops = new ConfigLoops(loopGuard::isLocal, b.events);
         this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("portico-engine", true));
         long recheck = b.recheckInterval.toMillis();
@@ -309,6 +309,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private List<Cidr> defaultDeny = List.of();
         private int maxConnections = -1;
         private Duration sniHelloTimeout = Duration.ofSeconds(10);
+        private int sniHelloMaxBytes = ClientHello.DEFAULT_MAX_SIZE;
+        private boolean sniNonTlsToCatchAll;
 
         private Builder() {
         }
@@ -322,6 +324,31 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                 throw new IllegalArgumentException("sniHelloTimeout must be positive");
             }
             sniHelloTimeout = value;
+            return this;
+        }
+
+        /**
+         * The most bytes (records and their headers) read while waiting for a whole ClientHello on a
+         * bind shared by TLS server name; a larger hello is closed (default 16 KiB, which holds any
+         * hello a browser sends, post-quantum key shares included).
+         */
+        public Builder sniHelloMaxBytes(int value) {
+            if (value < ClientHello.MIN_MAX_SIZE || value > ClientHello.MAX_MAX_SIZE) {
+                throw new IllegalArgumentException("sniHelloMaxBytes must be between " + ClientHello.MIN_MAX_SIZE
+                        + " and " + ClientHello.MAX_MAX_SIZE + ", got " + value);
+            }
+            sniHelloMaxBytes = value;
+            return this;
+        }
+
+        /**
+         * What happens to a connection on a bind shared by TLS server name whose first bytes are not
+         * TLS (plain text, another protocol): closed at once (false, the default), or handed with
+         * those bytes to the bind's catch-all frontend (true; closed all the same where there is
+         * none), for an operator who runs something that is not TLS behind the catch-all.
+         */
+        public Builder sniNonTlsToCatchAll(boolean value) {
+            sniNonTlsToCatchAll = value;
             return this;
         }
 

@@ -56,11 +56,12 @@ final class SniRouter extends ChannelInboundHandlerAdapter {
         }
         hello.writeBytes(in);
         in.release();
-        ClientHello.Result r = ClientHello.inspect(hello);
+        int max = listener.context().sniHelloMaxBytes();
+        ClientHello.Result r = ClientHello.inspect(hello, max);
         switch (r.kind()) {
             case NEED_MORE -> { }
-            case TOO_LARGE -> refuse(ctx, "ClientHello larger than " + ClientHello.MAX_SIZE + " bytes", null);
-            case NOT_TLS -> refuse(ctx, "not TLS: " + r.problem(), null);
+            case TOO_LARGE -> refuse(ctx, "ClientHello larger than " + max + " bytes", null);
+            case NOT_TLS -> notTls(ctx, r.problem());
             case DONE -> route(ctx, r.serverName());
         }
     }
@@ -72,6 +73,20 @@ final class SniRouter extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Bytes that are not TLS: closed at once, unless the operator sends them to the catch-all (which
+     * then gets them exactly as read, with no server name), for a bind that also serves, say, plain
+     * HTTP redirects or SSH behind its catch-all.
+     */
+    private void notTls(ChannelHandlerContext ctx, String problem) {
+        FrontendRuntime catchAll = listener.context().sniNonTlsToCatchAll() ? listener.routes().route(null) : null;
+        if (catchAll == null) {
+            refuse(ctx, "not TLS: " + problem, null);
+            return;
+        }
+        handOver(ctx, catchAll, null, problem);
+    }
+
     private void route(ChannelHandlerContext ctx, String serverName) {
         FrontendRuntime fe = listener.routes().route(serverName);
         if (fe == null) {
@@ -80,11 +95,17 @@ final class SniRouter extends ChannelInboundHandlerAdapter {
                     : UNRECOGNIZED_NAME);
             return;
         }
+        handOver(ctx, fe, serverName, null);
+    }
+
+    /** @param notTls why the bytes are not TLS, for a connection the catch-all takes anyway; else null */
+    private void handOver(ChannelHandlerContext ctx, FrontendRuntime fe, String serverName, String notTls) {
         decided = true;
         timer.cancel(false);
         if (log.isDebugEnabled()) {
-            log.debug("{}: {} names {}, routed to frontend {}", listener.label(), ctx.channel().remoteAddress(),
-                    serverName == null ? "no server" : LogSafe.escape(serverName), fe.logName());
+            log.debug("{}: {} {}, routed to frontend {}", listener.label(), ctx.channel().remoteAddress(),
+                    notTls != null ? "sends no TLS (" + notTls + ")" : serverName == null ? "names no server"
+                            : "names " + LogSafe.escape(serverName), fe.logName());
         }
         ByteBuf read = hello;
         hello = null;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ClientHelloTest {
 
     /** A minimal ClientHello handshake message, with a server_name extension when {@code name} is given. */
-    private static byte[] hello(String name, int paddingBytes) {
+    static byte[] hello(String name, int paddingBytes) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(3);
         body.write(3);
@@ -51,7 +51,7 @@ class ClientHelloTest {
     }
 
     /** The handshake in records of at most {@code size} payload bytes. */
-    private static ByteBuf records(byte[] handshake, int size) {
+    static ByteBuf records(byte[] handshake, int size) {
         ByteBuf out = Unpooled.buffer();
         for (int at = 0; at < handshake.length; at += size) {
             int n = Math.min(size, handshake.length - at);
@@ -61,11 +61,15 @@ class ClientHelloTest {
         return out;
     }
 
+    private static ClientHello.Result inspect(ByteBuf in) {
+        return ClientHello.inspect(in, ClientHello.DEFAULT_MAX_SIZE);
+    }
+
     @Test
     void theNameIsReadLowerCaseWithoutATrailingDotAndNothingIsConsumed() {
         ByteBuf in = records(hello("Grafana.Example.ORG.", 0), 16384);
         int before = in.readableBytes();
-        ClientHello.Result r = ClientHello.inspect(in);
+        ClientHello.Result r = inspect(in);
         assertThat(r.kind()).isEqualTo(ClientHello.Kind.DONE);
         assertThat(r.serverName()).isEqualTo("grafana.example.org");
         assertThat(in.readableBytes()).isEqualTo(before);
@@ -75,34 +79,44 @@ class ClientHelloTest {
     void everyPrefixOfAHelloInManyRecordsAsksForMoreAndTheWholeOneIsRead() {
         ByteBuf all = records(hello("a.example.org", 3000), 7);
         for (int n = 0; n < all.readableBytes(); n++) {
-            assertThat(ClientHello.inspect(all.slice(0, n)).kind()).as("prefix %d", n)
+            assertThat(inspect(all.slice(0, n)).kind()).as("prefix %d", n)
                     .isEqualTo(ClientHello.Kind.NEED_MORE);
         }
-        assertThat(ClientHello.inspect(all).serverName()).isEqualTo("a.example.org");
+        assertThat(inspect(all).serverName()).isEqualTo("a.example.org");
     }
 
     @Test
     void aHelloWithoutServerNameIsDoneWithNone() {
-        ClientHello.Result r = ClientHello.inspect(records(hello(null, 10), 16384));
+        ClientHello.Result r = inspect(records(hello(null, 10), 16384));
         assertThat(r.kind()).isEqualTo(ClientHello.Kind.DONE);
         assertThat(r.serverName()).isNull();
     }
 
     @Test
     void aHelloOverTheLimitIsTooLarge() {
-        assertThat(ClientHello.inspect(records(hello("a.example.org", 17000), 1000)).kind())
+        assertThat(inspect(records(hello("a.example.org", 17000), 1000)).kind())
                 .isEqualTo(ClientHello.Kind.TOO_LARGE);
     }
 
     @Test
+    void underARaisedLimitAHelloLargerThanOneRecordIsRead() {
+        // 17000 bytes of padding do not fit one record (16384 bytes at most): the hello spans two.
+        ByteBuf in = records(hello("Big.Example.org", 17000), 16384);
+        ClientHello.Result r = ClientHello.inspect(in, 64 * 1024);
+        assertThat(r.kind()).isEqualTo(ClientHello.Kind.DONE);
+        assertThat(r.serverName()).isEqualTo("big.example.org");
+        assertThat(ClientHello.inspect(in, 16 * 1024).kind()).isEqualTo(ClientHello.Kind.TOO_LARGE);
+    }
+
+    @Test
     void otherBytesAreNotTlsFromTheFirstByteOn() {
-        assertThat(ClientHello.inspect(Unpooled.wrappedBuffer(new byte[]{'G'})).kind())
+        assertThat(inspect(Unpooled.wrappedBuffer(new byte[]{'G'})).kind())
                 .isEqualTo(ClientHello.Kind.NOT_TLS);
         ByteBuf interrupted = records(hello("a.example.org", 100), 50).slice(0, 55);
         ByteBuf withAlert = Unpooled.wrappedBuffer(interrupted, Unpooled.wrappedBuffer(new byte[]{21, 3, 1, 0, 2, 2, 40}));
-        assertThat(ClientHello.inspect(withAlert).problem()).contains("another type");
+        assertThat(inspect(withAlert).problem()).contains("another type");
         ByteBuf notHello = records(hello("a.example.org", 0), 16384);
         notHello.setByte(5, 2); // a ServerHello
-        assertThat(ClientHello.inspect(notHello).problem()).contains("not a ClientHello");
+        assertThat(inspect(notHello).problem()).contains("not a ClientHello");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portico.api.Cidr;
+import dev.portico.api.fixtures.TcpServer;
 import dev.portico.api.ConnectionInfo;
 import dev.portico.api.DesiredState;
 import dev.portico.api.EngineStatus;
@@ -67,6 +68,10 @@ class SniRoutingTest extends EngineTestSupport {
     }
 
     private NettyForwardingEngine start(String mode, Duration helloTimeout) {
+        return start(mode, b -> b.sniHelloTimeout(helloTimeout));
+    }
+
+    private NettyForwardingEngine start(String mode, java.util.function.Consumer<NettyForwardingEngine.Builder> options) {
         ProxyEvents events = new ProxyEvents() {
             @Override
             public void onConnectionRefused(String frontend, InetSocketAddress client, String reason) {
@@ -78,7 +83,9 @@ class SniRoutingTest extends EngineTestSupport {
                 routedNames.add(c.frontend() + " " + c.serverName());
             }
         };
-        engine = engineBuilder(mode).events(events).sniHelloTimeout(helloTimeout).build();
+        NettyForwardingEngine.Builder b = engineBuilder(mode).events(events);
+        options.accept(b);
+        engine = b.build();
         return engine;
     }
 
@@ -351,5 +358,102 @@ class SniRoutingTest extends EngineTestSupport {
                 assertThat(c.ask("again")).startsWith("quic:");
             }
         }
+    }
+
+    /** A frontend on the shared bind whose backend speaks no TLS: it shows the bytes exactly as forwarded. */
+    private Frontend plain(String name, TcpServer backend, String... sni) {
+        return Frontend.builder(bind()).name(name).sni(List.of(sni)).backend(backend.address()).build();
+    }
+
+    private static byte[] exchange(InetSocketAddress to, byte[] send) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(to, 10_000);
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(send);
+            s.getOutputStream().flush();
+            return s.getInputStream().readNBytes(send.length);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void plainTextGoesToTheCatchAllUntouchedWhenTheOperatorAsksForIt(String mode) throws Exception {
+        start(mode, b -> b.sniNonTlsToCatchAll(true));
+        try (TcpServer echo = TcpServer.echo()) {
+            run(List.of(named("grafana", grafana, "grafana.example.org"), plain("everything-else", echo)));
+            byte[] request = "GET / HTTP/1.1\r\nHost: grafana.example.org\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            assertThat(exchange(proxy(), request)).isEqualTo(request);
+            // TLS is still routed by name next to it.
+            assertThat(TlsPeers.greeting(proxy(), "grafana.example.org")).isEqualTo("grafana");
+            awaitTrue(() -> routedNames.size() == 2);
+            assertThat(routedNames).contains("everything-else null");
+            assertThat(refusals).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void plainTextIsClosedAndCountedWhenAskedForTheCatchAllButThereIsNone(String mode) throws Exception {
+        start(mode, b -> b.sniNonTlsToCatchAll(true));
+        run(List.of(named("grafana", grafana, "grafana.example.org")));
+        try (Socket s = new Socket()) {
+            s.connect(proxy(), 10_000);
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write("SSH-2.0-OpenSSH_9.6\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertClosed(s);
+        }
+        awaitTrue(() -> refusals.size() == 1);
+        assertThat(refusals.get(0)).endsWith("not TLS: does not start with a TLS handshake record");
+        assertThat(grafana.accepted.get()).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void aClientHelloLargerThanOneRecordIsRoutedAndForwardedByteExactUnderARaisedLimit(String mode) throws Exception {
+        start(mode, b -> b.sniHelloMaxBytes(64 * 1024));
+        try (TcpServer echo = TcpServer.echo()) {
+            run(List.of(plain("big", echo, "big.example.org"), named("everything-else", rest)));
+            // 20000 bytes of padding: more than one record can carry, so the hello spans two records.
+            io.netty.buffer.ByteBuf records = ClientHelloTest.records(ClientHelloTest.hello("big.example.org", 20_000), 16384);
+            byte[] wire = new byte[records.readableBytes()];
+            records.readBytes(wire);
+            assertThat(exchange(proxy(), wire)).isEqualTo(wire);
+            awaitTrue(() -> routedNames.size() == 1);
+            assertThat(routedNames).containsExactly("big big.example.org");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void aClientHelloOverALoweredLimitIsClosedAndCounted(String mode) throws Exception {
+        start(mode, b -> b.sniHelloMaxBytes(1024));
+        try (TcpServer echo = TcpServer.echo()) {
+            run(List.of(plain("big", echo, "big.example.org")));
+            io.netty.buffer.ByteBuf records = ClientHelloTest.records(ClientHelloTest.hello("big.example.org", 2000), 500);
+            byte[] wire = new byte[records.readableBytes()];
+            records.readBytes(wire);
+            try (Socket s = new Socket()) {
+                s.connect(proxy(), 10_000);
+                s.setSoTimeout(20_000);
+                try {
+                    s.getOutputStream().write(wire);
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    // The proxy may close while we still write: that is the behaviour under test.
+                }
+                assertClosed(s);
+            }
+            awaitTrue(() -> refusals.size() == 1);
+            assertThat(refusals.get(0)).endsWith("ClientHello larger than 1024 bytes");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void helloLimitsOutsideTheirRangeAreRefusedByTheBuilder() {
+        assertThatThrownBy(() -> NettyForwardingEngine.builder().sniHelloMaxBytes(100))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sniHelloMaxBytes");
+        assertThatThrownBy(() -> NettyForwardingEngine.builder().sniHelloTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sniHelloTimeout");
     }
 }

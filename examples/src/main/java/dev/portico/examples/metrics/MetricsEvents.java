@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.distribution.TimeWindowMax;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class MetricsEvents implements ProxyEvents {
 
     static final String FRONTEND = "frontend";
+    static final String SNI_UNROUTED = "portico.sni.unrouted";
+    // How the engine names a shared (SNI) bind in events that belong to no one frontend.
+    private static final String SNI_PREFIX = "sni ";
     static final String BACKEND = "backend";
     static final String REASON = "reason";
     static final String SOURCE = "source";
@@ -68,6 +72,7 @@ public final class MetricsEvents implements ProxyEvents {
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, FrontendMeters> frontends = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> rejections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> sniUnrouted = new ConcurrentHashMap<>();
     private final Counter applies;
     private final Counter conflicts;
 
@@ -133,6 +138,26 @@ public final class MetricsEvents implements ProxyEvents {
     @Override
     public void onListenerFailed(String frontend, BindAddress bind, String reason) {
         frontend(frontend).counts.incrementAndGet(FrontendMeters.LISTENER_FAILURES);
+    }
+
+    /**
+     * Frontends' own refusals are counted where they close (reasons {@code denied}, {@code limit}...);
+     * what this adds is the connections a port shared by TLS server name refused before any frontend
+     * took them (not TLS, no or an unknown name without a catch-all, a hello too large or too slow),
+     * which the engine reports under {@code "sni <bind>"}: counted per bind, so no frontend's series
+     * and no name a client made up becomes a label.
+     */
+    @Override
+    public void onConnectionRefused(String frontend, InetSocketAddress client, String reason) {
+        if (frontend.startsWith(SNI_PREFIX)) {
+            String bind = frontend.substring(SNI_PREFIX.length());
+            Counter c = sniUnrouted.get(bind);
+            (c != null ? c : sniUnrouted.computeIfAbsent(bind, b -> Counter.builder(SNI_UNROUTED)
+                    .description("Connections on a port shared by TLS server name that no frontend took: not TLS, "
+                            + "no or an unknown name and no catch-all, a ClientHello too large or too slow")
+                    .tag("bind", b)
+                    .register(registry))).increment();
+        }
     }
 
     @Override

@@ -105,6 +105,14 @@ final class StatusDocument implements StreamedBody {
         gen.writeStringField("name", f.name());
         gen.writeStringField("source", f.source());
         gen.writeStringField("bind", String.valueOf(f.bind()));
+        if (!f.sni().isEmpty()) {
+            // The names a TLS client sends to reach this frontend on a port it shares by name.
+            gen.writeArrayFieldStart("sni");
+            for (String name : f.sni()) {
+                gen.writeString(name);
+            }
+            gen.writeEndArray();
+        }
         gen.writeStringField("boundAddress", address(f.boundAddress()));
         gen.writeStringField("state", f.state().name().toLowerCase(Locale.ROOT));
         gen.writeStringField("error", f.error());

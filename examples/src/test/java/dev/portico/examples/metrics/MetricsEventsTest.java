@@ -243,4 +243,40 @@ class MetricsEventsTest {
         assertThat(new String(metrics.statusJson(), java.nio.charset.StandardCharsets.UTF_8))
                 .contains("\"place\" : \"/etc/portico/a.yaml:3:5\"", "\"message\" : \"unknown key 'bnid'\"");
     }
+
+    @Test
+    void aPortSharedByServerNameCountsWhatNoFrontendTookAndStatusShowsEachFrontendsNames() throws Exception {
+        int shared;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            shared = probe.getLocalPort();
+        }
+        String bind = "127.0.0.1:" + shared;
+        String backend = "127.0.0.1:" + echo.port();
+        serve(Frontend.builder(bind).name("grafana").sni(List.of("grafana.example.org", "*.grafana.example.org"))
+                        .backend(backend).health(NO_PROBES).build(),
+                Frontend.builder(bind).name("apps").sni(List.of("apps.example.org")).backend(backend)
+                        .health(NO_PROBES).build());
+        // Plain text on a TLS port: no frontend takes it, and no catch-all is configured.
+        expectRefused(shared, "GET / HTTP/1.1\r\n\r\n");
+        await().atMost(WAIT).until(() -> scrape().samples().stream().anyMatch(
+                x -> x.name().equals("portico_sni_unrouted_total") && bind.equals(x.labels().get("bind"))
+                        && x.value() == 1));
+        String status = new String(metrics.statusJson(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(status.replaceAll("\\s", "")).contains("\"name\":\"grafana\",\"source\":\"test\",\"bind\":\""
+                + bind + "\",\"sni\":[\"grafana.example.org\",\"*.grafana.example.org\"]")
+                .contains("\"sni\":[\"apps.example.org\"]");
+    }
+
+    private static void expectRefused(int port, String send) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(send.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            try {
+                assertThat(s.getInputStream().read()).isEqualTo(-1);
+            } catch (SocketException reset) {
+                // A reset is a refusal too.
+            }
+        }
+    }
 }
