@@ -15,9 +15,20 @@ import java.util.Objects;
  * @param headerTimeout how long a peer may take to send the header
  */
 public record AcceptProxy(boolean enabled, List<Cidr> trusted, Duration headerTimeout) {
+    /** The header timeout when none is configured: 3 seconds. */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(3);
+    /** No header expected: what a client sends is forwarded from its first byte. */
     public static final AcceptProxy OFF = new AcceptProxy(false, List.of(), DEFAULT_HEADER_TIMEOUT);
 
+    /**
+     * Checks the settings.
+     *
+     * @param enabled       whether the listener expects headers
+     * @param trusted       the peers allowed to connect; copied
+     * @param headerTimeout how long a peer may take to send the header
+     * @throws InvalidConfigException when the timeout is not positive, or headers are enabled
+     *                                without a trusted network
+     */
     public AcceptProxy {
         trusted = List.copyOf(trusted);
         Objects.requireNonNull(headerTimeout, "headerTimeout");
@@ -29,6 +40,14 @@ public record AcceptProxy(boolean enabled, List<Cidr> trusted, Duration headerTi
         }
     }
 
+    /**
+     * Headers expected, from these peers only.
+     *
+     * @param trusted       the peers allowed to connect, at least one
+     * @param headerTimeout how long a peer may take to send the header, positive
+     * @return the enabled setting
+     * @throws InvalidConfigException as the constructor
+     */
     public static AcceptProxy from(List<Cidr> trusted, Duration headerTimeout) {
         return new AcceptProxy(true, trusted, headerTimeout);
     }

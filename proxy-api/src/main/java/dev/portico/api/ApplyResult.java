@@ -9,18 +9,40 @@ import java.util.List;
  * @param failures listeners that could not be opened (the others run)
  */
 public record ApplyResult(List<Change> changes, List<ListenerFailure> failures) {
+    /**
+     * Copies both lists, so a result never changes after the engine returns it.
+     *
+     * @param changes  what was done
+     * @param failures listeners that could not be opened
+     */
     public ApplyResult {
         changes = List.copyOf(changes);
         failures = List.copyOf(failures);
     }
 
+    /**
+     * Whether the apply changed nothing, as when a source republishes what is already running.
+     *
+     * @return true if there are neither changes nor failures
+     */
     public boolean isEmpty() {
         return changes.isEmpty() && failures.isEmpty();
     }
 
     /** Kinds of change. */
     public enum ChangeKind {
-        LISTENER_OPENED, LISTENER_CLOSED, BACKEND_ADDED, BACKEND_REMOVED, BACKEND_UPDATED, SETTINGS_CHANGED
+        /** A frontend's listener was bound; the detail is the bound socket address. */
+        LISTENER_OPENED,
+        /** A frontend's listener was closed; the detail says whether open connections drain. */
+        LISTENER_CLOSED,
+        /** A backend joined a frontend; the detail is the backend. */
+        BACKEND_ADDED,
+        /** A backend left a frontend; the detail is its address. */
+        BACKEND_REMOVED,
+        /** A backend's weight changed, in place; the detail is the backend with its new weight. */
+        BACKEND_UPDATED,
+        /** Settings of a running frontend changed, without rebinding; the detail lists them. */
+        SETTINGS_CHANGED
     }
 
     /**

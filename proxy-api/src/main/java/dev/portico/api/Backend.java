@@ -8,17 +8,27 @@ import java.util.Optional;
  * One destination of a frontend. Identity is host and port: a changed weight updates the backend
  * in place.
  *
+ * <p>A record that may grow: a new component comes with a constructor of the old shape, so code
+ * that calls {@code new Backend(host, port, weight)} keeps compiling.
+ *
  * @param host   an IP address literal (IPv6 without brackets) or a host name, resolved at connect time
  * @param port   the TCP port, 1-65535
  * @param weight the relative share of new connections, 0-256; 0 takes no new connections
- *
- * <p>A record that may grow: a new component comes with a constructor of the old shape, so code
- * that calls {@code new Backend(host, port, weight)} keeps compiling.
  */
 public record Backend(String host, int port, int weight) {
+    /** The weight of a backend given without one. */
     public static final int DEFAULT_WEIGHT = 1;
+    /** The largest weight, as in HAProxy. */
     public static final int MAX_WEIGHT = 256;
 
+    /**
+     * Checks the ranges.
+     *
+     * @param host   an IP address literal (IPv6 without brackets) or a host name
+     * @param port   the port, 1-65535
+     * @param weight the relative share of new connections, 0-{@value #MAX_WEIGHT}
+     * @throws InvalidConfigException when the host is empty or a number is out of range
+     */
     public Backend {
         Objects.requireNonNull(host, "host");
         if (host.isEmpty()) {
@@ -32,11 +42,24 @@ public record Backend(String host, int port, int weight) {
         }
     }
 
+    /**
+     * A backend of weight {@value #DEFAULT_WEIGHT}.
+     *
+     * @param host an IP address literal (IPv6 without brackets) or a host name
+     * @param port the port, 1-65535
+     * @throws InvalidConfigException when the host is empty or the port is out of range
+     */
     public Backend(String host, int port) {
         this(host, port, DEFAULT_WEIGHT);
     }
 
-    /** Parses {@code host:port} or {@code [v6addr]:port}, weight 1. */
+    /**
+     * Reads a backend address as files and annotations write it.
+     *
+     * @param address {@code host:port} or {@code [v6addr]:port}
+     * @return the backend, of weight {@value #DEFAULT_WEIGHT}
+     * @throws InvalidConfigException naming the address and what is wrong with it, also when it is null
+     */
     public static Backend parse(String address) {
         if (address == null) {
             throw new InvalidConfigException("backend address is missing");
@@ -45,11 +68,23 @@ public record Backend(String host, int port, int weight) {
         return new Backend(parts.host(), parts.port());
     }
 
+    /**
+     * The same endpoint with another weight.
+     *
+     * @param newWeight 0-{@value #MAX_WEIGHT}
+     * @return a new backend
+     * @throws InvalidConfigException when the weight is out of range
+     */
     public Backend withWeight(int newWeight) {
         return new Backend(host, port, newWeight);
     }
 
-    /** Same host and port, whatever the weight. */
+    /**
+     * Whether two backends are the same destination, whatever their weights.
+     *
+     * @param other another backend
+     * @return true if host and port are equal (the host as written: a name and its address differ)
+     */
     public boolean sameEndpoint(Backend other) {
         return port == other.port && host.equals(other.host);
     }
@@ -58,11 +93,15 @@ public record Backend(String host, int port, int weight) {
      * {@return the address when the host is an IP literal, without any name-service query; empty for a
      * host name, which is resolved at connect time}
      */
-    public Optional<InetAddress> ipAddress() {
+    Optional<InetAddress> ipAddress() {
         return Optional.ofNullable(IpLiterals.parse(host));
     }
 
-    /** {@code host:port}, with brackets around an IPv6 literal. */
+    /**
+     * The address as {@link #parse} reads it back.
+     *
+     * @return {@code host:port}, with brackets around an IPv6 literal
+     */
     public String address() {
         return HostPort.format(host, port);
     }

@@ -23,12 +23,23 @@ public enum BalancePolicy {
         this.configName = configName;
     }
 
-    /** The name used in configuration files and annotations. */
+    /**
+     * The name files and annotations use for this policy.
+     *
+     * @return {@code random}, {@code roundrobin}, {@code leastconn} or {@code source}
+     */
     public String configName() {
         return configName;
     }
 
-    /** Reads a configuration name ({@code random}, {@code roundrobin}, {@code leastconn}, also with dashes). */
+    /**
+     * Reads a policy as files and annotations write it.
+     *
+     * @param name a {@link #configName()} or the constant's name, in any case, with or without
+     *             dashes and underscores; {@code sourceip} and {@code iphash} also mean {@link #SOURCE_HASH}
+     * @return the policy
+     * @throws InvalidConfigException when the name is none of these; the message lists the names
+     */
     public static BalancePolicy fromConfigName(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
         for (BalancePolicy p : values()) {
@@ -40,6 +51,11 @@ public enum BalancePolicy {
         throw new InvalidConfigException("unknown balance policy '" + name + "' (one of: " + names() + ")");
     }
 
+    /**
+     * The policies' names, for messages and help texts.
+     *
+     * @return every {@link #configName()}, comma-separated, in declaration order
+     */
     public static String names() {
         StringBuilder sb = new StringBuilder();
         for (BalancePolicy p : values()) {
@@ -48,7 +64,12 @@ public enum BalancePolicy {
         return sb.toString();
     }
 
-    /** A new balancer of this policy for one frontend. */
+    /**
+     * A new balancer of this policy, for one frontend; balancers keep state (a round-robin
+     * position), so frontends do not share one.
+     *
+     * @return a thread-safe balancer
+     */
     public Balancer newBalancer() {
         return switch (this) {
             case RANDOM -> Balancers.random();

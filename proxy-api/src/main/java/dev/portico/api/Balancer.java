@@ -13,6 +13,8 @@ import java.util.List;
 public interface Balancer {
 
     /**
+     * Picks one backend; called for each connection attempt, a retry included.
+     *
      * @param candidates the usable backends (healthy, not yet tried for this connection), never empty
      * @param client     the client's address
      * @return the index in {@code candidates} of the chosen backend, or -1 when every candidate has weight 0
@@ -21,9 +23,18 @@ public interface Balancer {
 
     /** What a balancer may know of a backend. */
     interface Candidate {
+        /**
+         * The backend as configured.
+         *
+         * @return its address and weight
+         */
         Backend backend();
 
-        /** Connections open to it now. */
+        /**
+         * How busy the backend is, for least-connections balancing.
+         *
+         * @return connections open to it now, across all I/O threads
+         */
         int activeConnections();
     }
 }

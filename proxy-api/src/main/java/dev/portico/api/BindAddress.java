@@ -37,6 +37,18 @@ public record BindAddress(Kind kind, String host, String iface, IpFamily family,
         INTERFACE
     }
 
+    /**
+     * Checks that the components fit the kind; the factories {@link #wildcard}, {@link #host},
+     * {@link #iface} and {@link #parse} are the usual way to make one.
+     *
+     * @param kind   which of the written forms this is
+     * @param host   the host name or address literal for {@link Kind#HOST}, else {@code null}
+     * @param iface  the interface name for {@link Kind#INTERFACE}, else {@code null}
+     * @param family the address family for {@link Kind#INTERFACE}, else {@code null}
+     * @param port   the TCP port, 0-65535, 0 for any free port
+     * @throws InvalidConfigException when the port is out of range
+     * @throws IllegalArgumentException when a component is given that the kind does not have
+     */
     public BindAddress {
         Objects.requireNonNull(kind, "kind");
         if (port < 0 || port > 65535) {
@@ -65,14 +77,38 @@ public record BindAddress(Kind kind, String host, String iface, IpFamily family,
         }
     }
 
+    /**
+     * Every local address, IPv4 and IPv6.
+     *
+     * @param port 0-65535, 0 for any free port
+     * @return {@code :port}
+     * @throws InvalidConfigException when the port is out of range
+     */
     public static BindAddress wildcard(int port) {
         return new BindAddress(Kind.WILDCARD, null, null, null, port);
     }
 
+    /**
+     * One address, resolved when the listener opens.
+     *
+     * @param host an address literal (IPv6 without brackets) or a host name
+     * @param port 0-65535, 0 for any free port
+     * @return {@code host:port}
+     * @throws InvalidConfigException when the port is out of range
+     */
     public static BindAddress host(String host, int port) {
         return new BindAddress(Kind.HOST, host, null, null, port);
     }
 
+    /**
+     * The current address of a network interface, followed as it changes.
+     *
+     * @param iface  the interface's name ({@code eth1})
+     * @param family which of its addresses to take
+     * @param port   0-65535, 0 for any free port
+     * @return {@code @iface:port}
+     * @throws InvalidConfigException when the port is out of range
+     */
     public static BindAddress iface(String iface, IpFamily family, int port) {
         return new BindAddress(Kind.INTERFACE, null, iface, family, port);
     }
@@ -80,6 +116,10 @@ public record BindAddress(Kind kind, String host, String iface, IpFamily family,
     /**
      * Parses every written form; the message of the exception says what is wrong and shows the
      * right form where the mistake is a common one.
+     *
+     * @param text a bind address in any of the forms above; surrounding spaces are ignored
+     * @return the address; a host name is not resolved here, but by {@link #resolve()}
+     * @throws InvalidConfigException when the text is null, empty or not one of the forms
      */
     public static BindAddress parse(String text) {
         if (text == null) {
@@ -120,15 +160,23 @@ public record BindAddress(Kind kind, String host, String iface, IpFamily family,
         return parts.host() == null ? wildcard(parts.port()) : host(parts.host(), parts.port());
     }
 
-    /** The same bind on another port (used to expose a Service port on an exposure address). */
+    /**
+     * The same bind on another port, as when a Service port is exposed on an exposure address.
+     *
+     * @param newPort 0-65535
+     * @return a new bind address
+     * @throws InvalidConfigException when the port is out of range
+     */
     public BindAddress withPort(int newPort) {
         return new BindAddress(kind, host, iface, family, newPort);
     }
 
     /**
      * Resolves to the socket address to listen on now: the interface's current first address of
-     * the wanted family, or the host's address.
+     * the wanted family, or the host's address. Call it again when a listener is reopened: an
+     * interface's address may have changed.
      *
+     * @return the address and port to bind; the wildcard address for {@link Kind#WILDCARD}
      * @throws UnresolvableBindException with the reason when the interface is missing, down or
      *                                   has no address of the family, or the host does not resolve
      */

@@ -12,6 +12,13 @@ import java.net.UnknownHostException;
  * @param prefix  the prefix length, 0-32 for IPv4, 0-128 for IPv6
  */
 public record Cidr(InetAddress network, int prefix) {
+    /**
+     * Checks the prefix and clears the host bits.
+     *
+     * @param network any address of the network
+     * @param prefix  the prefix length, 0-32 for IPv4, 0-128 for IPv6
+     * @throws InvalidConfigException when the prefix is out of range for the address's family
+     */
     public Cidr {
         int bits = network.getAddress().length * 8;
         if (prefix < 0 || prefix > bits) {
@@ -21,6 +28,14 @@ public record Cidr(InetAddress network, int prefix) {
         network = mask(network, prefix);
     }
 
+    /**
+     * Reads a network as files, annotations and flags write it.
+     *
+     * @param text {@code address/prefix} or one address, IPv4 or IPv6 as literals (no host names);
+     *             surrounding spaces are ignored
+     * @return the network, host bits cleared
+     * @throws InvalidConfigException naming the text when it is empty, not an IP literal or has a bad prefix
+     */
     public static Cidr parse(String text) {
         if (text == null || text.isBlank()) {
             throw new InvalidConfigException("CIDR is empty");
@@ -59,7 +74,7 @@ public record Cidr(InetAddress network, int prefix) {
     }
 
     /** Whether {@code address} lies in this network (an IPv4 address never lies in an IPv6 one). */
-    public boolean contains(InetAddress address) {
+    boolean contains(InetAddress address) {
         byte[] n = network.getAddress();
         byte[] x = address.getAddress();
         if (n.length != x.length) {

@@ -12,7 +12,7 @@ package dev.portico.api;
  */
 public record Conflict(BindAddress bind, Frontend winner, Frontend loser, String reason, String serverName) {
 
-    public Conflict(BindAddress bind, Frontend winner, Frontend loser, String reason) {
+    Conflict(BindAddress bind, Frontend winner, Frontend loser, String reason) {
         this(bind, winner, loser, reason, null);
     }
 

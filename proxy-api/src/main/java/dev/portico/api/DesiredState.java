@@ -12,8 +12,16 @@ import java.util.Optional;
  * @param frontends in a deterministic order (source order, then each source's own order)
  */
 public record DesiredState(List<Frontend> frontends) {
+    /** Nothing to run: applying it closes every listener. */
     public static final DesiredState EMPTY = new DesiredState(List.of());
 
+    /**
+     * Checks the rules above; a {@link SourceCoordinator} merges snapshots so that they hold.
+     *
+     * @param frontends the frontends to run, copied; frontends on port 0 (any free port) never clash
+     * @throws IllegalArgumentException when a bind (or a server name on a bind) appears twice, or a
+     *                                  frontend accepting PROXY headers shares its bind by server name
+     */
     public DesiredState {
         frontends = List.copyOf(frontends);
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -40,11 +48,18 @@ public record DesiredState(List<Frontend> frontends) {
         }
     }
 
+    /**
+     * A desired state of these frontends, in this order.
+     *
+     * @param frontends the frontends to run
+     * @return the state
+     * @throws IllegalArgumentException as the constructor
+     */
     public static DesiredState of(Frontend... frontends) {
         return new DesiredState(List.of(frontends));
     }
 
-    public Optional<Frontend> frontend(BindAddress bind) {
+    Optional<Frontend> frontend(BindAddress bind) {
         return frontends.stream().filter(f -> f.bind().equals(bind)).findFirst();
     }
 }

@@ -12,10 +12,23 @@ import java.util.Optional;
  * @param activeConnections  open client connections over all frontends
  */
 public record EngineStatus(String transport, List<FrontendStatus> frontends, long activeConnections) {
+    /**
+     * Copies the list, so a status never changes after it is returned.
+     *
+     * @param transport         the I/O transport in use
+     * @param frontends         every frontend of the desired state
+     * @param activeConnections open client connections over all frontends
+     */
     public EngineStatus {
         frontends = List.copyOf(frontends);
     }
 
+    /**
+     * One frontend's status.
+     *
+     * @param name the frontend's name
+     * @return its status, or empty when the desired state has no frontend of that name
+     */
     public Optional<FrontendStatus> frontend(String name) {
         return frontends.stream().filter(f -> f.name().equals(name)).findFirst();
     }
@@ -31,6 +44,8 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
     }
 
     /**
+     * One frontend's listener, connections and backends.
+     *
      * @param name              the frontend's name
      * @param source            the source that published it
      * @param bind              its bind address
@@ -51,6 +66,23 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
                                  ListenerState state, String error, long activeConnections,
                                  long totalConnections, long bufferedBytes, List<BackendStatus> backends,
                                  Protocol protocol, UdpStatus udp, List<String> sni) {
+        /**
+         * Copies the lists; a {@code null} protocol means TCP, a {@code null} list of server names none.
+         *
+         * @param name              the frontend's name
+         * @param source            the source that published it
+         * @param bind              its bind address
+         * @param boundAddress      the socket address actually bound, {@code null} while not listening
+         * @param state             listener state
+         * @param error             why it is not listening, {@code null} when it is
+         * @param activeConnections open client connections (flows for UDP)
+         * @param totalConnections  client connections (flows) accepted since it opened
+         * @param bufferedBytes     bytes held in write queues for its connections now
+         * @param backends          its backends
+         * @param protocol          TCP or UDP
+         * @param udp               a UDP frontend's datagram counters, {@code null} for TCP
+         * @param sni               the TLS server names that route to it on a shared bind
+         */
         public FrontendStatus {
             backends = List.copyOf(backends);
             protocol = protocol == null ? Protocol.TCP : protocol;
@@ -98,6 +130,8 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
     }
 
     /**
+     * One backend's health and load.
+     *
      * @param backend           the backend
      * @param healthy           whether it takes new connections
      * @param activeConnections connections open to it

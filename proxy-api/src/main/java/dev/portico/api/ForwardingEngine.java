@@ -14,15 +14,24 @@ public interface ForwardingEngine extends AutoCloseable {
      * Makes {@code desired} the running state and returns what changed. Returns once new listeners
      * are bound or have failed; a failed listener is reported in the result and through
      * {@link ProxyEvents#onListenerFailed} while the others keep running. Calls are serialised.
+     *
+     * @param desired the complete state to run; what it leaves out is stopped
+     * @return what changed; empty when {@code desired} is what already runs
      */
     ApplyResult apply(DesiredState desired);
 
-    /** What runs now; cheap enough to poll. */
+    /**
+     * What runs now; cheap enough to poll.
+     *
+     * @return a snapshot of listeners, connections and backend health, which does not change afterwards
+     */
     EngineStatus status();
 
     /**
      * Stops accepting, lets open connections finish for up to {@code drainDeadline}, then cuts
      * the rest and releases every resource. Blocks until done.
+     *
+     * @param drainDeadline how long open connections may take to finish before they are cut
      */
     void close(Duration drainDeadline);
 

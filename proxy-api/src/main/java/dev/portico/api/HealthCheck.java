@@ -9,6 +9,9 @@ import java.util.Objects;
  * in a row and up again after {@code rise} successful ones, so one lost probe does not flap it. A
  * failed client connect marks the backend down at once (passive check).
  *
+ * <p>A record that may grow: a new component comes with a constructor of the old shape. Start from
+ * {@link #DEFAULT} and the {@code with} methods, or set single values on {@link Frontend.Builder}.
+ *
  * @param enabled      whether probes run at all; without them only failed connects mark a backend down
  * @param interval     time between probes of one backend
  * @param timeout      how long one probe may take to connect
@@ -16,19 +19,32 @@ import java.util.Objects;
  * @param fall         failures in a row that take an up backend down
  * @param initiallyUp  whether a newly added backend takes connections before its first probe
  *                     succeeds (true by default, so a new Service answers at once)
- *
- * <p>A record that may grow: a new component comes with a constructor of the old shape. Start from
- * {@link #DEFAULT} and the {@code with} methods, or set single values on {@link Frontend.Builder}.
  */
 public record HealthCheck(boolean enabled, Duration interval, Duration timeout, int rise, int fall,
                           boolean initiallyUp) {
+    /** The probe interval when none is configured: 5 seconds. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
-    public static final int DEFAULT_RISE = 2;
-    public static final int DEFAULT_FALL = 3;
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    static final int DEFAULT_RISE = 2;
+    static final int DEFAULT_FALL = 3;
+    /**
+     * Probes on: every 5 seconds, 2 seconds to connect, up after 2 successes, down after 3
+     * failures, a new backend up before its first probe.
+     */
     public static final HealthCheck DEFAULT =
             new HealthCheck(true, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_RISE, DEFAULT_FALL, true);
 
+    /**
+     * Checks the ranges.
+     *
+     * @param enabled     whether probes run at all
+     * @param interval    time between probes of one backend, positive
+     * @param timeout     how long one probe may take to connect, positive
+     * @param rise        successes in a row that bring a down backend up, 1-100
+     * @param fall        failures in a row that take an up backend down, 1-100
+     * @param initiallyUp whether a newly added backend takes connections before its first probe succeeds
+     * @throws InvalidConfigException when a value is out of range
+     */
     public HealthCheck {
         Objects.requireNonNull(interval, "interval");
         Objects.requireNonNull(timeout, "timeout");
@@ -46,22 +62,56 @@ public record HealthCheck(boolean enabled, Duration interval, Duration timeout, 
         }
     }
 
+    /**
+     * These settings with another interval.
+     *
+     * @param newInterval time between probes of one backend, positive
+     * @return a new health check
+     * @throws InvalidConfigException when the interval is not positive
+     */
     public HealthCheck withInterval(Duration newInterval) {
         return new HealthCheck(enabled, newInterval, timeout, rise, fall, initiallyUp);
     }
 
+    /**
+     * These settings with another probe timeout.
+     *
+     * @param newTimeout how long one probe may take to connect, positive
+     * @return a new health check
+     * @throws InvalidConfigException when the timeout is not positive
+     */
     public HealthCheck withTimeout(Duration newTimeout) {
         return new HealthCheck(enabled, interval, newTimeout, rise, fall, initiallyUp);
     }
 
+    /**
+     * These settings with other thresholds.
+     *
+     * @param newRise successes in a row that bring a down backend up, 1-100
+     * @param newFall failures in a row that take an up backend down, 1-100
+     * @return a new health check
+     * @throws InvalidConfigException when a threshold is out of range
+     */
     public HealthCheck withThresholds(int newRise, int newFall) {
         return new HealthCheck(enabled, interval, timeout, newRise, newFall, initiallyUp);
     }
 
+    /**
+     * These settings with another start state for new backends.
+     *
+     * @param up true if a new backend takes connections before its first probe succeeds, false to wait for it
+     * @return a new health check
+     */
     public HealthCheck withInitiallyUp(boolean up) {
         return new HealthCheck(enabled, interval, timeout, rise, fall, up);
     }
 
+    /**
+     * These settings with probes on or off.
+     *
+     * @param on false to run no probes, so that only failed connects mark a backend down
+     * @return a new health check
+     */
     public HealthCheck withEnabled(boolean on) {
         return new HealthCheck(on, interval, timeout, rise, fall, initiallyUp);
     }

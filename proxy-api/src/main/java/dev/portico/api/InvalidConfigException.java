@@ -8,10 +8,21 @@ package dev.portico.api;
 public class InvalidConfigException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A bad value.
+     *
+     * @param message what is wrong with the value, readable on its own
+     */
     public InvalidConfigException(String message) {
         super(message);
     }
 
+    /**
+     * A bad value, found by a lower-level reader.
+     *
+     * @param message what is wrong with the value, readable on its own
+     * @param cause   the reader's exception
+     */
     public InvalidConfigException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -14,7 +14,9 @@ public final class LogSafe {
      * The string with C0 and C1 controls, DEL, the bidi controls (U+061C, U+200E, U+200F,
      * U+202A to U+202E, U+2066 to U+2069) and the line and paragraph separators (U+2028, U+2029)
      * written as {@code \}{@code uXXXX}, and a backslash doubled so an escape cannot be faked.
-     * Returns {@code s} itself when nothing needs escaping; {@code "null"} for {@code null}.
+     *
+     * @param s a name from configuration or a peer; may be null
+     * @return {@code s} itself when nothing needs escaping; {@code "null"} for {@code null}
      */
     public static String escape(String s) {
         if (s == null) {

@@ -40,12 +40,19 @@ public final class LoopCheck {
      *                 back to {@code frontend}'s own
      */
     public record Loop(Frontend frontend, Backend backend, List<Listener> path) {
+        /**
+         * Copies the path.
+         *
+         * @param frontend the frontend on the cycle
+         * @param backend  its backend that is one of the router's listeners
+         * @param path     the listeners the connection goes through, at least one
+         */
         public Loop {
             path = List.copyOf(path);
         }
 
         /** What is wrong, without the place. */
-        public String message() {
+        String message() {
             Listener first = path.get(0);
             StringBuilder m = new StringBuilder("frontend ").append(frontend.name()).append(": backend ")
                     .append(backend.address()).append(" is this router's own listener (");
@@ -64,7 +71,12 @@ public final class LoopCheck {
             return m.append(": a loop").toString();
         }
 
-        /** The error as a source reports it, placed at the frontend's origin. */
+        /**
+         * The loop as an error, for the events listener and status.
+         *
+         * @return an error of the frontend's source, placed at its origin ({@code engine} when the
+         *         frontend has no source)
+         */
         public SourceError toError() {
             return new SourceError(frontend.source().isEmpty() ? "engine" : frontend.source(), frontend.origin(),
                     message());
@@ -81,6 +93,7 @@ public final class LoopCheck {
      *
      * @param listeners the router's frontends with a known listen address
      * @param local     whether an address is this machine's (loopback, wildcard, an interface's)
+     * @return the loops found; empty when there is none
      */
     public static List<Loop> find(List<Listener> listeners, Predicate<InetAddress> local) {
         Map<Integer, List<Integer>> byPort = new HashMap<>();

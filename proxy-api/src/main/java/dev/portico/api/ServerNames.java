@@ -19,7 +19,13 @@ public final class ServerNames {
     private ServerNames() {
     }
 
-    /** The name in its canonical form (lower case, no trailing dot); throws for anything else. */
+    /**
+     * Reads one server name.
+     *
+     * @param text a DNS name or a {@code *.} wildcard; case and a trailing dot do not matter
+     * @return the name in its canonical form: lower case, no trailing dot
+     * @throws InvalidConfigException when the text is empty, an IP address, or not a DNS name
+     */
     public static String parse(String text) {
         if (text == null || text.isBlank()) {
             throw new InvalidConfigException("server name is empty");
@@ -64,7 +70,14 @@ public final class ServerNames {
         }
     }
 
-    /** Parses every name; the list keeps its order without repeats. */
+    /**
+     * Reads a frontend's server names.
+     *
+     * @param names the names as written
+     * @return the canonical names, in the given order
+     * @throws InvalidConfigException for the first bad name, or a name listed twice (also when
+     *                                only case or a trailing dot differ)
+     */
     public static List<String> parseAll(List<String> names) {
         Set<String> out = new LinkedHashSet<>();
         for (String n : names) {
@@ -76,6 +89,12 @@ public final class ServerNames {
         return List.copyOf(new ArrayList<>(out));
     }
 
+    /**
+     * Whether a name stands for a set of names.
+     *
+     * @param name a canonical name, as {@link #parse} returns it
+     * @return true if it starts with {@code *.}
+     */
     public static boolean isWildcard(String name) {
         return name.startsWith("*.");
     }

@@ -36,12 +36,25 @@ public final class SourceCoordinator implements AutoCloseable {
     private Set<List<Object>> reportedConflicts = Set.of();
     private volatile long generation;
 
+    /**
+     * A coordinator with no sources yet.
+     *
+     * @param engine the engine to apply to; the caller closes it, after the coordinator
+     * @param events receives the applies, conflicts and source errors
+     */
     public SourceCoordinator(ForwardingEngine engine, ProxyEvents events) {
         this.engine = engine;
         this.events = events;
     }
 
-    /** Registers a source; registration order decides conflicts between sources. */
+    /**
+     * Registers a source, before {@link #start}; registration order decides conflicts between
+     * sources (the first registered wins a bind).
+     *
+     * @param source a source not started yet; the coordinator starts and closes it
+     * @return this coordinator
+     * @throws IllegalArgumentException when a source of the same name is registered already
+     */
     public synchronized SourceCoordinator add(BackendSource source) {
         for (BackendSource s : sources) {
             if (s.name().equals(source.name())) {
@@ -59,12 +72,20 @@ public final class SourceCoordinator implements AutoCloseable {
         }
     }
 
-    /** The desired state applied last. */
+    /**
+     * The desired state applied last.
+     *
+     * @return the merge of the sources' snapshots; {@link DesiredState#EMPTY} before the first apply
+     */
     public DesiredState current() {
         return running;
     }
 
-    /** How many merges have been applied; a test or a status page can wait for it to move. */
+    /**
+     * How many merges have been applied; a test or a status page can wait for it to move.
+     *
+     * @return 0 before the first apply, then one more per apply
+     */
     public long generation() {
         return generation;
     }
@@ -74,12 +95,18 @@ public final class SourceCoordinator implements AutoCloseable {
      * program waits on it (with a bound: a source may never publish) before it reports itself
      * ready. Fails if the coordinator is closed first. Each call returns its own copy, so a caller
      * completing it changes nothing here.
+     *
+     * @return a future of the first apply's result
      */
     public CompletableFuture<ApplyResult> firstApply() {
         return firstApplied.copy();
     }
 
-    /** The last error each source reported and has not recovered from. */
+    /**
+     * The problems the sources report now, for status.
+     *
+     * @return by source name, the last error each source reported and has not recovered from; a copy
+     */
     public Map<String, SourceError> lastErrors() {
         return Map.copyOf(lastErrors);
     }

@@ -5,12 +5,12 @@ public class UnresolvableBindException extends Exception {
     private static final long serialVersionUID = 1L;
     private final transient BindAddress bind;
 
-    public UnresolvableBindException(BindAddress bind, String reason) {
+    UnresolvableBindException(BindAddress bind, String reason) {
         super(reason);
         this.bind = bind;
     }
 
-    public BindAddress bind() {
+    BindAddress bind() {
         return bind;
     }
 }

@@ -28,9 +28,9 @@ import java.util.Optional;
 public final class ConfigParser {
 
     /** The longest line read; longer ones are refused before YAML parsing (see {@link #parse}). */
-    public static final int MAX_LINE_CHARS = 64 << 10;
+    static final int MAX_LINE_CHARS = 64 << 10;
     /** The most text read from one file; a file on disk is limited to 256 KiB before this. */
-    public static final int MAX_TEXT_CHARS = 256 << 10;
+    static final int MAX_TEXT_CHARS = 256 << 10;
 
     /**
      * What one source may hold from all its files together, so that no set of files can exhaust a
@@ -38,16 +38,16 @@ public final class ConfigParser {
      * frontends and backends, beside the densest file being parsed and refused), a 20 MiB heap holds
      * it all. A file with more frontend entries than this is refused before they are built.
      */
-    public static final int MAX_FRONTENDS = 4096;
+    static final int MAX_FRONTENDS = 4096;
     /** See {@link #MAX_FRONTENDS}. */
-    public static final int MAX_BACKENDS = 16384;
+    static final int MAX_BACKENDS = 16384;
     /** allow, deny and acceptProxy.trusted entries together; see {@link #MAX_FRONTENDS}. */
-    public static final int MAX_NETWORKS = 16384;
+    static final int MAX_NETWORKS = 16384;
     /** The bytes of the files whose frontends a source holds: a bound on every string taken from them. */
-    public static final int MAX_SOURCE_BYTES = 1 << 20;
+    static final int MAX_SOURCE_BYTES = 1 << 20;
 
     /** The only format version there is, as l4proxy writes it. */
-    public static final String API_VERSION = "v1";
+    static final String API_VERSION = "v1";
 
     /**
      * What a file yields: its frontends when it has no problem, else no frontends and the problems.
@@ -56,12 +56,18 @@ public final class ConfigParser {
      * @param problems  everything wrong, in file order; empty when the file is good
      */
     public record Result(List<Frontend> frontends, List<ConfigProblem> problems) {
+        /**
+         * Copies both lists, so a result never changes after it is made.
+         *
+         * @param frontends the frontends in file order
+         * @param problems  everything wrong, in file order
+         */
         public Result {
             frontends = List.copyOf(frontends);
             problems = List.copyOf(problems);
         }
 
-        public boolean ok() {
+        boolean ok() {
             return problems.isEmpty();
         }
     }
@@ -130,6 +136,8 @@ public final class ConfigParser {
      * @param file   the file's name as messages should show it
      * @param text   the whole file
      * @param source the source name to stamp on each frontend
+     * @return the frontends, or the problems with their places: bad content is reported here,
+     *         never thrown
      */
     public static Result parse(String file, String text, String source) {
         Problems problems = new Problems(file);

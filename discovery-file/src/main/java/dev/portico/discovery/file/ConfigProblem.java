@@ -11,14 +11,22 @@ package dev.portico.discovery.file;
  */
 public record ConfigProblem(String file, int line, int column, String message) {
 
-    /** Control and bidi characters in a file name or an echoed value are written as escapes, for logs. */
+    /**
+     * Stores control and bidi characters of the file name and the message as escapes, so a
+     * problem can be logged as it is.
+     *
+     * @param file    the file as it was named
+     * @param line    1-based line, 0 for the whole file
+     * @param column  1-based column, 0 for the whole file
+     * @param message what is wrong
+     */
     public ConfigProblem {
         file = SafeText.escape(file);
         message = SafeText.escape(message);
     }
 
     /** {@code file:line:column}, or just the file when no line applies. */
-    public String place() {
+    String place() {
         return line <= 0 ? file : file + ":" + line + ":" + column;
     }
 

@@ -68,7 +68,11 @@ public final class FileBackendSource implements BackendSource {
     // Written by the reload thread only; read by reloadNow's callers.
     private volatile long publishes;
 
-    /** Reads these files and directories; the source is named {@value #DEFAULT_NAME}. */
+    /**
+     * Reads these files and directories; the source is named {@value #DEFAULT_NAME}.
+     *
+     * @param paths as for {@link #FileBackendSource(String, List)}
+     */
     public FileBackendSource(List<Path> paths) {
         this(DEFAULT_NAME, paths);
     }
@@ -125,7 +129,7 @@ public final class FileBackendSource implements BackendSource {
     }
 
     /** The files and directories this source reads, as given. */
-    public List<Path> paths() {
+    List<Path> paths() {
         return paths;
     }
 
@@ -192,7 +196,9 @@ public final class FileBackendSource implements BackendSource {
      * Re-reads every file now instead of waiting for a watch event or the poll, as a SIGHUP asks.
      * The returned future completes once what was read has been published (or rejected and
      * reported): a changed file is read a second time one debounce period later, as every change is.
-     * It holds {@code true} if a new snapshot was published meanwhile (so an apply follows).
+     *
+     * @return completes with true if a new snapshot was published meanwhile (so an apply
+     *         follows), false if the files were unchanged or rejected
      */
     public CompletableFuture<Boolean> reloadNow() {
         CompletableFuture<Boolean> done = new CompletableFuture<>();

@@ -62,7 +62,7 @@ public final class L4ProxyWriter {
      * The file's content. Of several frontends on one bind address, only the first is written, as
      * l4proxy would otherwise fail to start; list them oldest first to keep the one that is served.
      */
-    public String render(List<Frontend> frontends) {
+    String render(List<Frontend> frontends) {
         Map<BindAddress, Frontend> byBind = new LinkedHashMap<>();
         for (Frontend f : frontends) {
             if (f.protocol() == Protocol.TCP) {
@@ -90,16 +90,22 @@ public final class L4ProxyWriter {
     }
 
     /** {@link #write(Path, List)} for a source's snapshot, as {@code portico announce} writes one. */
-    public boolean write(Path file, Snapshot snapshot) throws IOException {
+    boolean write(Path file, Snapshot snapshot) throws IOException {
         return write(file, snapshot.frontends());
     }
 
     /**
      * Writes the file if its content would change: the new content goes to a temporary file in
      * the same directory, which then replaces the old one in one rename. An existing file's
-     * permissions are kept; a new one is {@code rw-r--r--}.
+     * permissions are kept; a new one is {@code rw-r--r--}. Of several frontends on one bind
+     * address only the first is written, as l4proxy would otherwise fail to start: list them
+     * oldest first to keep the one that is served.
      *
-     * @return whether the file was written
+     * @param file      the file to replace; its directory must exist and be writable
+     * @param frontends what to write, in any order; UDP frontends are left out (and logged)
+     * @return true if the file was written, false if it already held this content
+     * @throws IOException when the file or its temporary sibling cannot be read, written or renamed;
+     *                     the old file is then left as it was
      */
     public boolean write(Path file, List<Frontend> frontends) throws IOException {
         List<String> udp = frontends.stream().filter(f -> f.protocol() != Protocol.TCP).map(Frontend::name).toList();

@@ -120,6 +120,11 @@ public final class KubernetesServiceSource implements BackendSource {
         this.monitor = new ConnectionMonitor(name, apiUrl, informers, this::reportError, this::reportRecovered);
     }
 
+    /**
+     * Starts the settings of a new source; {@link Builder#build()} checks them.
+     *
+     * @return a builder with the defaults: every namespace, every label, every address
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -164,30 +169,41 @@ public final class KubernetesServiceSource implements BackendSource {
                 STATE_CHECK_MILLIS, STATE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** The informers' connection state now. */
+    /**
+     * The informers' connection state now, for status pages and metrics.
+     *
+     * @return {@code CONNECTING} until the first list completes or fails, then {@code WATCHING}
+     *         or {@code RETRYING}
+     */
     public WatchState watchState() {
         return monitor.state();
     }
 
     /** Whether every informer has listed and is watching. */
-    public boolean isWatching() {
+    boolean isWatching() {
         return watchState() == WatchState.WATCHING;
     }
 
     /**
      * The exposure class of the Services that no annotation or class selector places, as the
-     * builder's rule chose it (see {@link Builder#defaultClass}); empty when such Services are not exposed.
+     * builder's rule chose it (see {@link Builder#defaultClass}).
+     *
+     * @return the class's name, or empty when such Services are not exposed
      */
     public Optional<String> defaultExposureClass() {
         return Optional.ofNullable(classes.defaultClass());
     }
 
     /** The API server this source talks to. */
-    public String apiUrl() {
+    String apiUrl() {
         return apiUrl;
     }
 
-    /** The label selector sent to the API server (and applied locally), canonical; empty for all. */
+    /**
+     * The label selector sent to the API server (and applied locally again).
+     *
+     * @return the selector in canonical form, or an empty string when every Service is selected
+     */
     public String labelSelector() {
         return selector.toString();
     }
@@ -335,68 +351,147 @@ public final class KubernetesServiceSource implements BackendSource {
         private Builder() {
         }
 
-        /** The source's name; {@code kubernetes} by default. */
+        /**
+         * The source's name, which its snapshots, errors and the coordinator's status carry.
+         *
+         * @param value the name; {@code kubernetes} by default
+         * @return this builder
+         */
         public Builder name(String value) {
             name = Objects.requireNonNull(value, "name");
             return this;
         }
 
-        /** A kubeconfig file; without one, as kubectl: KUBECONFIG, ~/.kube/config, in-cluster. */
+        /**
+         * The kubeconfig file to connect with.
+         *
+         * @param value a readable file ({@link #build()} checks), or null to look as kubectl does:
+         *              {@code KUBECONFIG}, {@code ~/.kube/config}, then the in-cluster service account
+         * @return this builder
+         */
         public Builder kubeconfig(Path value) {
             kubeconfig = value;
             return this;
         }
 
-        /** A kubeconfig context other than the current one. */
+        /**
+         * The kubeconfig context to use.
+         *
+         * @param value a context name, or null for the kubeconfig's current context
+         * @return this builder
+         */
         public Builder context(String value) {
             context = value;
             return this;
         }
 
-        /** A ready client, used instead of a kubeconfig; the caller closes it after the source. */
+        /**
+         * A ready client, used instead of a kubeconfig and context.
+         *
+         * @param value the client; the caller closes it, after the source. Null makes the source
+         *              create (and close) its own
+         * @return this builder
+         */
         public Builder client(KubernetesClient value) {
             client = value;
             return this;
         }
 
-        /** Watches only this namespace (repeatable: the {@code namespaces} setting); none means all. */
+        /**
+         * Watches this namespace; repeat for several. Without any, every namespace is watched, which
+         * needs a cluster-wide RBAC grant.
+         *
+         * @param value a namespace name, surrounding spaces ignored; {@link #build()} checks its syntax
+         * @return this builder
+         */
         public Builder namespace(String value) {
             namespaces.add(Objects.requireNonNull(value, "namespace").strip());
             return this;
         }
 
+        /**
+         * Watches these namespaces, as {@link #namespace} for each.
+         *
+         * @param values namespace names, added to those given before
+         * @return this builder
+         */
         public Builder namespaces(Collection<String> values) {
             values.forEach(this::namespace);
             return this;
         }
 
-        /** Only Services whose labels match, full Kubernetes syntax. */
+        /**
+         * Selects only the Services whose labels match.
+         *
+         * @param value a selector in full Kubernetes syntax ({@code app=web,tier notin (test)}); null
+         *              or blank selects every Service. {@link #build()} checks it
+         * @return this builder
+         */
         public Builder labelSelector(String value) {
             labelSelector = value;
             return this;
         }
 
-        /** The address of the class named {@value ExposureClasses#DEFAULT}: {@code @eth1}, {@code 10.0.0.1}. */
+        /**
+         * The address of the exposure class named {@value ExposureClasses#DEFAULT}, the one
+         * unannotated Services use unless {@link #defaultClass} says otherwise.
+         *
+         * @param address an IP literal ({@code 10.0.0.1}, {@code [fd00::1]}), an interface ({@code @eth1}),
+         *                or empty for every address; without a port, as each Service port supplies its own
+         * @return this builder
+         * @throws InvalidConfigException when the address cannot be read or has a port, message starting
+         *                                {@code bind '}
+         */
         public Builder bind(String address) {
             return bind(ExposureClasses.parseAddress(address, "bind"));
         }
 
+        /**
+         * As {@link #bind(String)}, with an address already read.
+         *
+         * @param address the address; its port is ignored, each Service brings its own
+         * @return this builder
+         */
         public Builder bind(BindAddress address) {
             bind = Objects.requireNonNull(address, "bind").withPort(0);
             return this;
         }
 
-        /** An exposure class written {@code NAME=ADDRESS} ({@code internal=@eth1}). */
+        /**
+         * Adds an exposure class: a named address that Services choose with an annotation.
+         *
+         * @param spec {@code NAME=ADDRESS}, for example {@code internal=@eth1} or {@code public=203.0.113.7};
+         *             the address as for {@link #bind(String)}
+         * @return this builder
+         * @throws InvalidConfigException when the text cannot be read, message starting {@code exposure class '}
+         */
         public Builder expose(String spec) {
             classes.add(ExposureClasses.parseSpec(spec, "exposure class"));
             return this;
         }
 
+        /**
+         * Adds an exposure class that only annotated Services use.
+         *
+         * @param className the name the Services' annotation gives: lower-case letters, digits,
+         *                  {@code -}, {@code _} or {@code .}, up to 63
+         * @param address the address to listen on; its port is ignored
+         * @return this builder
+         * @throws InvalidConfigException when the name is not valid
+         */
         public Builder expose(String className, BindAddress address) {
             return expose(className, address, null);
         }
 
-        /** An exposure class that also takes the unannotated Services its label selector matches. */
+        /**
+         * Adds an exposure class that also takes the unannotated Services its label selector matches.
+         *
+         * @param className the name the Services' annotation gives, as for {@link #expose(String, BindAddress)}
+         * @param address the address to listen on; its port is ignored
+         * @param labelSelector the unannotated Services this class takes, Kubernetes syntax; null for none
+         * @return this builder
+         * @throws InvalidConfigException when the name or the selector is not valid
+         */
         public Builder expose(String className, BindAddress address, String labelSelector) {
             classes.add(new ExposureClasses.ExposureClass(className, address,
                     labelSelector == null ? null : LabelSelectors.parse(labelSelector,
@@ -408,6 +503,9 @@ public final class KubernetesServiceSource implements BackendSource {
          * The class for Services that no annotation or class selector places. By default the
          * {@link #bind} class; without a bind, every address when no class is defined, and
          * no exposure at all when classes are defined (so nothing lands on an interface by accident).
+         *
+         * @param className a class defined by {@link #bind} or {@link #expose}, or null for the rule above
+         * @return this builder
          */
         public Builder defaultClass(String className) {
             defaultClass = className;
@@ -415,7 +513,7 @@ public final class KubernetesServiceSource implements BackendSource {
         }
 
         /** How long after a change the snapshot is rebuilt, so a burst of changes costs one. */
-        public Builder debounce(Duration value) {
+        Builder debounce(Duration value) {
             debounce = Objects.requireNonNull(value, "debounce");
             return this;
         }
@@ -423,6 +521,7 @@ public final class KubernetesServiceSource implements BackendSource {
         /**
          * Checks the settings and creates the client (when none was given); does not contact the API server.
          *
+         * @return the source, not started: {@link KubernetesServiceSource#start} begins the watch
          * @throws InvalidConfigException naming the first bad setting
          */
         public KubernetesServiceSource build() {
