@@ -104,8 +104,8 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
         this.readSizing = new AdaptiveRecvByteBufAllocator(64, 2048, b.maxReadBuffer);
         boolean native_ = transport == Transport.EPOLL || transport == Transport.IO_URING;
-        this.reusePort = b.reusePort && threads > 1;
-        if (b.reusePort && !native_) {
+        this.reusePort = (b.reusePort == null ? native_ : b.reusePort) && threads > 1;
+        if (Boolean.TRUE.equals(b.reusePort) && !native_) {
             throw new IllegalStateException("SO_REUSEPORT listeners need the epoll or io_uring transport");
         }
         List<EventLoopGroup> acceptors = new ArrayList<>();
@@ -462,7 +462,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private int highWaterMark = 64 * 1024;
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 256 * 1024;
-        private boolean reusePort;
+        private Boolean reusePort; // null: on where the transport has it
         private boolean freebind;
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
@@ -542,9 +542,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
         /**
          * One listening socket per I/O thread with SO_REUSEPORT (epoll, io_uring), so accepted
-         * connections stay on the thread that accepted them. Off by default: on 2 cores it did not
-         * raise the connection rate (benchmarks/README.md), and it lets a second process on the same
-         * port share it silently; try it where one accepting thread is the bottleneck.
+         * connections stay on the thread that accepted them: no hand-off to another loop (an
+         * eventfd write and a wake-up per connection, benchmarks/README.md "Per-connection cost").
+         * On by default with epoll and io_uring and more than one I/O thread; nio has no
+         * SO_REUSEPORT and accepts on one socket for all loops. The price: a second process of
+         * the same user that also sets SO_REUSEPORT on the same port shares it instead of failing
+         * to bind; {@code false} keeps the port exclusive.
          */
         public Builder reusePort(boolean value) {
             reusePort = value;
