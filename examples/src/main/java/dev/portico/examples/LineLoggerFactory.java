@@ -5,14 +5,16 @@ import java.io.StringWriter;
 import java.nio.charset.Charset;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
@@ -24,12 +26,20 @@ import org.slf4j.event.Level;
  * for {@code -v}/{@code -q}. Levels are inherited along the dots of a logger's name, as in logback.
  * The access log ({@value AccessLogEvents#LOGGER}) is written on I/O threads, so it goes through a
  * bounded queue and a writer thread: lines are dropped, and counted, rather than block an I/O
- * thread when stderr cannot keep up. The other loggers write at once (they are rare).
+ * thread when stderr cannot keep up; the writer sleeps until a line comes, then writes what
+ * came within {@link #ACCESS_BATCH_NANOS} with one write. The other loggers write at once (they
+ * are rare).
  */
 final class LineLoggerFactory implements ILoggerFactory {
 
     /** Access-log lines that may wait for stderr before new ones are dropped. */
     static final int ACCESS_QUEUE = 4096;
+    /**
+     * How long the writer, once woken, lets lines gather before it writes them all with one
+     * write(2): with a wake-up and a write per line the access log cost two system calls and a
+     * futex per connection (benchmarks/README.md, "Per-connection cost").
+     */
+    static final long ACCESS_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private static final String ROOT = "";
 
@@ -37,9 +47,13 @@ final class LineLoggerFactory implements ILoggerFactory {
     /** Levels set by name, {@link #ROOT} for the root; guarded by {@code this}. */
     private final Map<String, Level> levels = new HashMap<>();
     private final Object writeLock = new Object();
-    private final ArrayBlockingQueue<String> accessQueue = new ArrayBlockingQueue<>(ACCESS_QUEUE);
+    private final ConcurrentLinkedQueue<String> accessQueue = new ConcurrentLinkedQueue<>();
+    /** Lines queued or being written: the bound counts both, so a slow stderr holds at most ACCESS_QUEUE. */
+    private final AtomicInteger accessPending = new AtomicInteger();
     private final AtomicLong accessDropped = new AtomicLong();
-    private Thread accessWriter; // guarded by this; started with the first access line
+    /** Set by the writer before it parks for want of lines; the producer that clears it wakes it. */
+    private final AtomicBoolean accessWriterParked = new AtomicBoolean();
+    private volatile Thread accessWriter; // written under this; started with the first access line
     private volatile boolean stopped;
     /** The timestamp up to the seconds, made once a second; replaced whole, so read without a lock. */
     private volatile Second second = new Second(Long.MIN_VALUE, "");
@@ -98,10 +112,24 @@ final class LineLoggerFactory implements ILoggerFactory {
         long now = System.currentTimeMillis();
         if (logger.access && !stopped) {
             String line = format(now, level, logger.component, message, throwable);
-            if (!accessQueue.offer(line)) {
+            if (accessPending.incrementAndGet() > ACCESS_QUEUE) {
+                accessPending.decrementAndGet();
                 accessDropped.incrementAndGet();
+                return;
             }
-            startAccessWriter();
+            accessQueue.add(line);
+            Thread writer = accessWriter;
+            if (writer == null) {
+                startAccessWriter();
+            } else if (accessWriterParked.get() && accessWriterParked.compareAndSet(true, false)) {
+                LockSupport.unpark(writer);
+            }
+            if (stopped) {
+                // flush() may have emptied the queue just before this line came: write it here.
+                synchronized (writeLock) {
+                    writeQueued();
+                }
+            }
             return;
         }
         String line = format(now, level, logger.component, message, throwable);
@@ -129,18 +157,13 @@ final class LineLoggerFactory implements ILoggerFactory {
                 Thread.currentThread().interrupt();
             }
         }
-        List<String> rest = new ArrayList<>();
-        accessQueue.drainTo(rest);
         synchronized (writeLock) {
-            rest.forEach(this::print);
+            writeQueued();
             reportDropped();
         }
     }
 
     private void startAccessWriter() {
-        if (accessWriter != null) { // racy read: at worst one more trip through the lock
-            return;
-        }
         synchronized (this) {
             if (accessWriter == null && !stopped) {
                 accessWriter = new Thread(this::drainAccessLog, "portico-access-log");
@@ -151,19 +174,39 @@ final class LineLoggerFactory implements ILoggerFactory {
     }
 
     private void drainAccessLog() {
-        try {
-            while (!stopped) {
-                String line = accessQueue.take();
-                synchronized (writeLock) {
-                    print(line);
-                    if (accessQueue.isEmpty()) {
-                        reportDropped();
-                    }
-                }
+        Thread self = Thread.currentThread();
+        while (!stopped && !self.isInterrupted()) {
+            synchronized (writeLock) {
+                writeQueued();
+                reportDropped();
             }
-        } catch (InterruptedException e) {
-            // flush() stops this thread and writes what is left itself.
-            Thread.currentThread().interrupt();
+            // Park until a producer sees the flag; the queue is checked after setting it, so a
+            // line added before the flag was visible is not left waiting.
+            accessWriterParked.set(true);
+            if (accessQueue.isEmpty() && !stopped) {
+                LockSupport.park(this);
+            }
+            accessWriterParked.set(false);
+            if (!stopped) {
+                LockSupport.parkNanos(this, ACCESS_BATCH_NANOS);
+            }
+        }
+        // flush() (the only one to stop or interrupt this thread) writes what is left itself.
+    }
+
+    /** Writes every queued access line with one write; under writeLock. */
+    private void writeQueued() {
+        StringBuilder batch = null;
+        int lines = 0;
+        for (String line; (line = accessQueue.poll()) != null; lines++) {
+            if (batch == null) {
+                batch = new StringBuilder(line.length() * 16);
+            }
+            batch.append(line);
+        }
+        if (batch != null) {
+            print(batch.toString());
+            accessPending.addAndGet(-lines);
         }
     }
 
