@@ -3,8 +3,10 @@ package dev.portico.examples;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +42,8 @@ final class LineLoggerFactory implements ILoggerFactory {
      * futex per connection (benchmarks/README.md, "Per-connection cost").
      */
     static final long ACCESS_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Whether ASCII characters are their own single byte in the default charset (UTF-8, Latin-1, ...). */
+    private static final boolean ASCII_COMPATIBLE = asciiIsOneByte(Charset.defaultCharset());
 
     private static final String ROOT = "";
 
@@ -47,7 +51,11 @@ final class LineLoggerFactory implements ILoggerFactory {
     /** Levels set by name, {@link #ROOT} for the root; guarded by {@code this}. */
     private final Map<String, Level> levels = new HashMap<>();
     private final Object writeLock = new Object();
-    private final ConcurrentLinkedQueue<String> accessQueue = new ConcurrentLinkedQueue<>();
+    // The access lines of one write, encoded; guarded by writeLock.
+    private byte[] accessBatch = new byte[8192];
+    private int accessBatchLength;
+    // Lines as built, not copied into Strings on the I/O thread: the writer encodes them.
+    private final ConcurrentLinkedQueue<StringBuilder> accessQueue = new ConcurrentLinkedQueue<>();
     /** Lines queued or being written: the bound counts both, so a slow stderr holds at most ACCESS_QUEUE. */
     private final AtomicInteger accessPending = new AtomicInteger();
     private final AtomicLong accessDropped = new AtomicLong();
@@ -111,7 +119,7 @@ final class LineLoggerFactory implements ILoggerFactory {
     void write(LineLogger logger, Level level, String message, Throwable throwable) {
         long now = System.currentTimeMillis();
         if (logger.access && !stopped) {
-            String line = format(now, level, logger.component, message, throwable);
+            StringBuilder line = format(now, level, logger.component, message, throwable);
             if (accessPending.incrementAndGet() > ACCESS_QUEUE) {
                 accessPending.decrementAndGet();
                 accessDropped.incrementAndGet();
@@ -132,7 +140,7 @@ final class LineLoggerFactory implements ILoggerFactory {
             }
             return;
         }
-        String line = format(now, level, logger.component, message, throwable);
+        String line = format(now, level, logger.component, message, throwable).toString();
         synchronized (writeLock) {
             print(line);
         }
@@ -196,25 +204,54 @@ final class LineLoggerFactory implements ILoggerFactory {
 
     /** Writes every queued access line with one write; under writeLock. */
     private void writeQueued() {
-        StringBuilder batch = null;
         int lines = 0;
-        for (String line; (line = accessQueue.poll()) != null; lines++) {
-            if (batch == null) {
-                batch = new StringBuilder(line.length() * 16);
+        for (StringBuilder line; (line = accessQueue.poll()) != null; lines++) {
+            int n = line.length();
+            int i = 0;
+            if (ASCII_COMPATIBLE) {
+                ensureBatchRoom(n);
+                for (char ch; i < n && (ch = line.charAt(i)) < 0x80; i++) {
+                    accessBatch[accessBatchLength++] = (byte) ch;
+                }
             }
-            batch.append(line);
+            if (i < n) {
+                byte[] rest = line.substring(i).getBytes(Charset.defaultCharset());
+                ensureBatchRoom(rest.length);
+                System.arraycopy(rest, 0, accessBatch, accessBatchLength, rest.length);
+                accessBatchLength += rest.length;
+            }
         }
-        if (batch != null) {
-            print(batch.toString());
+        if (lines > 0) {
+            System.err.write(accessBatch, 0, accessBatchLength);
+            System.err.flush();
+            // A burst may have grown it: keep a small one for the usual trickle.
+            if (accessBatch.length > 65536) {
+                accessBatch = new byte[8192];
+            }
+            accessBatchLength = 0;
             accessPending.addAndGet(-lines);
         }
+    }
+
+    private void ensureBatchRoom(int bytes) {
+        if (accessBatchLength + bytes > accessBatch.length) {
+            accessBatch = Arrays.copyOf(accessBatch, Math.max(accessBatch.length * 2, accessBatchLength + bytes));
+        }
+    }
+
+    private static boolean asciiIsOneByte(Charset charset) {
+        byte[] ascii = new byte[128];
+        for (int i = 0; i < ascii.length; i++) {
+            ascii[i] = (byte) i;
+        }
+        return Arrays.equals(new String(ascii, StandardCharsets.US_ASCII).getBytes(charset), ascii);
     }
 
     private void reportDropped() {
         long dropped = accessDropped.getAndSet(0);
         if (dropped > 0) {
             print(format(System.currentTimeMillis(), Level.WARN, "access",
-                    dropped + " access-log lines dropped: stderr did not keep up", null));
+                    dropped + " access-log lines dropped: stderr did not keep up", null).toString());
         }
     }
 
@@ -227,7 +264,7 @@ final class LineLoggerFactory implements ILoggerFactory {
     }
 
     /** {@code %d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %-5level %-7component %msg%n} and the stack trace. */
-    private String format(long millis, Level level, String component, String message, Throwable throwable) {
+    private StringBuilder format(long millis, Level level, String component, String message, Throwable throwable) {
         StringBuilder b = new StringBuilder(80 + (message == null ? 4 : message.length()));
         b.append(secondPrefix(Math.floorDiv(millis, 1000)));
         int ms = (int) Math.floorMod(millis, 1000);
@@ -242,7 +279,7 @@ final class LineLoggerFactory implements ILoggerFactory {
             throwable.printStackTrace(new PrintWriter(trace));
             b.append(trace);
         }
-        return b.toString();
+        return b;
     }
 
     private String secondPrefix(long epochSecond) {

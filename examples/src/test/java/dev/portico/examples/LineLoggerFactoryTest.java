@@ -167,4 +167,15 @@ class LineLoggerFactoryTest {
         // Lines that arrive together share a write (a system call) instead of one write each.
         assertThat(writes.get()).isLessThanOrEqualTo(threads * perThread / 2);
     }
+
+    @Test
+    void anAccessLineBeyondAsciiIsWrittenInTheDefaultCharset() {
+        LineLoggerFactory factory = new LineLoggerFactory();
+        factory.getLogger(AccessLogEvents.LOGGER).info("frontend=\"caf\u00e9 \u2713\" end=client_closed");
+        factory.getLogger(AccessLogEvents.LOGGER).info("frontend=plain");
+        factory.flush();
+        assertThat(err.toString(Charset.defaultCharset()))
+                .contains(" INFO  access  frontend=\"caf\u00e9 \u2713\" end=client_closed" + System.lineSeparator())
+                .contains(" INFO  access  frontend=plain" + System.lineSeparator());
+    }
 }
