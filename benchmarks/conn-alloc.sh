@@ -56,7 +56,7 @@ n=$(load "${secs}s")
 jcmd "$pid" JFR.stop name=alloc filename="$work/out/alloc.jfr" >/dev/null
 [[ -n "${KEEP_JFR:-}" ]] && cp "$work/out/alloc.jfr" "$KEEP_JFR"
 jfr print --json --events jdk.ThreadAllocationStatistics "$work/out/alloc.jfr" >"$work/out/threads.json"
-jfr print --json --events jdk.ObjectAllocationSample "$work/out/alloc.jfr" >"$work/out/samples.json"
+jfr print --json --stack-depth 48 --events jdk.ObjectAllocationSample "$work/out/alloc.jfr" >"$work/out/samples.json"
 python3 - "$work/out" "$n" <<'PY'
 import json, re, sys
 from collections import defaultdict
@@ -77,16 +77,53 @@ print(f"## allocation: {n} connections, {sum(by_group.values()) / n:.0f} bytes p
 for g, b in sorted(by_group.items(), key=lambda kv: -kv[1]):
     if b / n >= 1:
         print(f"{g}\t{b / n:.0f}")
-by_class = defaultdict(int)
+# A sample is taken when an allocation starts a new thread-local buffer, so the chance that an
+# object is sampled grows with its size: each class's share of the samples estimates its share of
+# the bytes, scaled here to the exact per-thread total. (The samples' weights vary too much from
+# one sample to the next to be summed over a few thousand.)
+# The first three and the leak detector are looked for in the whole stack (an exception's stack
+# trace is allocated in Throwable's constructor, below the constructor that names it); for the
+# rest the first frame, from the allocation outwards, that names one decides.
+CAUSES = [
+    ("exception: ChannelOutputShutdownException (Netty, shutdownOutput)", ["ChannelOutputShutdownException.<init>"]),
+    ("exception: NotYetConnectedException (Netty, shutdown(SHUT_RD) after the peer left)", ["NotYetConnectedException.<init>"]),
+    ("exception: other", ["Exception.<init>"]),
+    ("access log line (AccessLogEvents, LineLoggerFactory)", ["AccessLogEvents.", "LineLogger"]),
+    ("metrics", ["MetricsEvents."]),
+    ("leak detector samples (Netty)", ["ResourceLeakDetector"]),
+    ("backend Bootstrap, its option and attribute maps", ["AbstractBootstrap.<init>", "AbstractBootstrap.option",
+        "AbstractBootstrap.newOptionsArray", "AbstractBootstrap.newAttributesArray", "Bootstrap.<init>",
+        "NettyForwardingEngine.backendBootstrap"]),
+    ("channel objects (Netty: channel, config, id, unsafe, pipeline, outbound buffer)", ["AbstractChannel.<init>",
+        "SocketChannel.<init>", "DefaultChannelId.", "ChannelOutboundBuffer.<init>", "newChannelPipeline", "Unsafe.<init>"]),
+    ("pipeline handler contexts", ["DefaultChannelPipeline.newContext", "DefaultChannelPipeline.internalAdd"]),
+    ("read-size handles (RecvByteBufAllocator)", ["newHandle"]),
+    ("epoll interest values (EpollIoOps)", ["EpollIoOps."]),
+    ("promises", ["newPromise", "DefaultChannelPromise.<init>", "newSucceededFuture", "newFailedFuture"]),
+    ("addresses (InetAddress, InetSocketAddress)", ["InetAddress.getByAddress", "computeRemoteAddr", "NativeInetAddress",
+        "InetSocketAddress.<init>"]),
+    ("LoopGuard (the backend is on this machine)", ["LoopGuard"]),
+    ("timers (ScheduledFutureTask)", ["AbstractScheduledEventExecutor.schedule"]),
+    ("ConnectionInfo", ["Relay.info"]),
+]
+by_class, by_cause, samples = defaultdict(int), defaultdict(int), 0
 for e in events("samples"):
     v = e["values"]
-    if group(v.get("eventThread")).startswith("portico-io"):
-        by_class[v["objectClass"]["name"]] += v["weight"]
-# The samples' weights add up to more than the threads allocated (a sample taken at a new TLAB
-# carries that TLAB's size): only their shares are used, scaled to the exact per-thread total.
-total = sum(by_class.values()) or 1
+    if not group(v.get("eventThread")).startswith("portico-io"):
+        continue
+    samples += 1
+    by_class[v["objectClass"]["name"]] += 1
+    frames = [f["method"]["type"]["name"].split("/")[-1] + "." + f["method"]["name"]
+              for f in ((v.get("stackTrace") or {}).get("frames") or [])]
+    whole = [c for c, keys in (CAUSES[0], CAUSES[1], CAUSES[5]) if any(k in f for f in frames for k in keys)]
+    cause = whole[0] if whole else next((c for f in frames for c, keys in CAUSES if any(k in f for k in keys)), "other")
+    by_cause[cause] += 1
 io = sum(b for g, b in by_group.items() if g.startswith("portico-io"))
-print(f"## top classes allocated on portico-io-* (share of samples x exact total, bytes per connection)")
-for c, b in sorted(by_class.items(), key=lambda kv: -kv[1])[:15]:
-    print(f"{c}\t{io * b / total / n:.0f}\t{100 * b / total:.1f}%")
+samples = samples or 1
+print(f"## portico-io-* by cause ({samples} samples; share of samples x exact total, bytes per connection)")
+for c, k in sorted(by_cause.items(), key=lambda kv: -kv[1]):
+    print(f"{c}\t{io * k / samples / n:.0f}\t{100 * k / samples:.1f}%")
+print(f"## top classes allocated on portico-io-* (same estimate)")
+for c, k in sorted(by_class.items(), key=lambda kv: -kv[1])[:15]:
+    print(f"{c}\t{io * k / samples / n:.0f}\t{100 * k / samples:.1f}%")
 PY
