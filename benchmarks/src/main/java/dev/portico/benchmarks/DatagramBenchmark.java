@@ -74,7 +74,7 @@ public class DatagramBenchmark {
             engine = NettyForwardingEngine.builder().transport(Transport.fromName(transport)).build();
             engine.apply(DesiredState.of(Frontend.builder("127.0.0.1:0").name("bench").protocol(Protocol.UDP)
                     .backend("127.0.0.1:" + backend.getLocalPort())
-                    .sendProxy(dev.portico.api.ProxyProtocol.fromConfigName(proxyProtocol))
+                    .sendProxy(dev.portico.api.ProxyProtocol.valueOf(proxyProtocol.toUpperCase(java.util.Locale.ROOT)))
                     .health(HealthCheck.DEFAULT.withEnabled(false))
                     .build()));
             target = engine.status().frontend("bench").orElseThrow().boundAddress();

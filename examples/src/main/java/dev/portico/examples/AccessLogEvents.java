@@ -37,7 +37,8 @@ final class AccessLogEvents implements ProxyEvents {
     static String line(ConnectionInfo c, long bytesFromClient, long bytesToClient, long durationMillis,
                        CloseReason reason) {
         StringBuilder b = new StringBuilder(160);
-        b.append("client=").append(address(c.client()));
+        b.append("client=");
+        address(b, c.client());
         b.append(" frontend=");
         value(b, c.frontend());
         if (c.serverName() != null) {
@@ -56,14 +57,21 @@ final class AccessLogEvents implements ProxyEvents {
 
     /** {@code 192.0.2.7:51234}, {@code [2001:db8::7]:51234}, no name lookup. */
     static String address(InetSocketAddress a) {
+        return address(new StringBuilder(48), a).toString();
+    }
+
+    private static StringBuilder address(StringBuilder b, InetSocketAddress a) {
         if (a == null) {
-            return "-";
+            return b.append('-');
         }
         if (a.getAddress() == null) {
-            return a.getHostString() + ":" + a.getPort();
+            return b.append(a.getHostString()).append(':').append(a.getPort());
         }
         String host = NetUtil.toAddressString(a.getAddress());
-        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
+        if (a.getAddress() instanceof Inet6Address) {
+            return b.append('[').append(host).append("]:").append(a.getPort());
+        }
+        return b.append(host).append(':').append(a.getPort());
     }
 
     /**

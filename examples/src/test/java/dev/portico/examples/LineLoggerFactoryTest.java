@@ -9,8 +9,13 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,5 +114,68 @@ class LineLoggerFactoryTest {
         assertThat(lines).isBetween((long) LineLoggerFactory.ACCESS_QUEUE, LineLoggerFactory.ACCESS_QUEUE + 1L);
         assertThat(out).containsPattern("WARN  access  (99|100) access-log lines dropped: stderr did not keep up");
         factory.flush();
+    }
+
+    @Test
+    void accessLinesFromSeveralThreadsAllArriveInOrderPerThreadInFewerWritesAndFlushWritesTheRest()
+            throws Exception {
+        AtomicInteger writes = new AtomicInteger();
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                writes.incrementAndGet();
+                written.write(b, off, len);
+            }
+        }, true, Charset.defaultCharset()));
+        LineLoggerFactory factory = new LineLoggerFactory();
+        Logger access = factory.getLogger(AccessLogEvents.LOGGER);
+        int threads = 4;
+        int perThread = 1000; // all of them fit in the queue: none may be dropped
+        List<Thread> producers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int producer = t;
+            producers.add(new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    access.info("producer={} seq={}", producer, i);
+                }
+            }));
+        }
+        producers.forEach(Thread::start);
+        for (Thread p : producers) {
+            p.join(30_000);
+        }
+        // Part of the lines is written by the writer thread, the rest by flush at shutdown.
+        await().atMost(Duration.ofSeconds(30)).until(() -> writes.get() > 0);
+        factory.flush();
+
+        int[] next = new int[threads];
+        Matcher m = Pattern.compile(" INFO  access  producer=(\\d+) seq=(\\d+)")
+                .matcher(written.toString(Charset.defaultCharset()));
+        while (m.find()) {
+            int producer = Integer.parseInt(m.group(1));
+            assertThat(Integer.parseInt(m.group(2))).as("producer %d", producer).isEqualTo(next[producer]);
+            next[producer]++;
+        }
+        assertThat(next).containsOnly(perThread);
+        assertThat(factory.accessDropped()).isZero();
+        // Lines that arrive together share a write (a system call) instead of one write each.
+        assertThat(writes.get()).isLessThanOrEqualTo(threads * perThread / 2);
+    }
+
+    @Test
+    void anAccessLineBeyondAsciiIsWrittenInTheDefaultCharset() {
+        LineLoggerFactory factory = new LineLoggerFactory();
+        factory.getLogger(AccessLogEvents.LOGGER).info("frontend=\"caf\u00e9 \u2713\" end=client_closed");
+        factory.getLogger(AccessLogEvents.LOGGER).info("frontend=plain");
+        factory.flush();
+        assertThat(err.toString(Charset.defaultCharset()))
+                .contains(" INFO  access  frontend=\"caf\u00e9 \u2713\" end=client_closed" + System.lineSeparator())
+                .contains(" INFO  access  frontend=plain" + System.lineSeparator());
     }
 }

@@ -67,12 +67,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         }
         int threads = b.ioThreads > 0 ? b.ioThreads : Runtime.getRuntime().availableProcessors();
         boolean native_ = transport == Transport.EPOLL || transport == Transport.IO_URING;
-        if (b.reusePort && !native_) {
+        if (Boolean.TRUE.equals(b.reusePort) && !native_) {
             throw new IllegalStateException("SO_REUSEPORT listeners need the epoll or io_uring transport");
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("portico-io", true),
                 transport.ioHandlerFactory());
-        boolean reusePort = b.reusePort && threads > 1;
+        boolean reusePort = (b.reusePort == null ? native_ : b.reusePort) && threads > 1;
         List<EventLoopGroup> acceptors = new ArrayList<>();
         if (reusePort) {
             group.forEach(loop -> acceptors.add((EventLoop) loop));
@@ -109,6 +109,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
     LoopGuard loopGuard() {
         return ctx.loopGuard();
+    }
+
+    /** What the engine shares with its listeners and connections (tests open listeners through it). */
+    EngineContext context() {
+        return ctx;
     }
 
     /** The engine-wide client connection limit in force, 0 for none. */
@@ -303,7 +308,7 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         private int highWaterMark = 64 * 1024;
         private Duration recheckInterval = Duration.ofSeconds(2);
         private int maxReadBuffer = 256 * 1024;
-        private boolean reusePort;
+        private Boolean reusePort; // null: on where the transport has it
         private boolean freebind;
         private List<Cidr> defaultAllow = List.of();
         private List<Cidr> defaultDeny = List.of();
@@ -410,9 +415,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
         /**
          * One listening socket per I/O thread with SO_REUSEPORT (epoll, io_uring), so accepted
-         * connections stay on the thread that accepted them. Off by default: on 2 cores it did not
-         * raise the connection rate (benchmarks/README.md), and it lets a second process on the same
-         * port share it silently; try it where one accepting thread is the bottleneck.
+         * connections stay on the thread that accepted them: no hand-off to another loop (an
+         * eventfd write and a wake-up per connection, benchmarks/README.md "Per-connection cost").
+         * On by default with epoll and io_uring and more than one I/O thread; nio has no
+         * SO_REUSEPORT and accepts on one socket for all loops. The price: a second process of
+         * the same user that also sets SO_REUSEPORT on the same port shares it instead of failing
+         * to bind; {@code false} keeps the port exclusive.
          */
         public Builder reusePort(boolean value) {
             reusePort = value;
