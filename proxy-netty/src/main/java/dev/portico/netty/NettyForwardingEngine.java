@@ -98,11 +98,21 @@ public final class NettyForwardingEngine implements ForwardingEngine {
                         + " client connections (from the file descriptor limit)" : "");
     }
 
+    /**
+     * A builder with every setting at its default: AUTO transport, one I/O thread per processor,
+     * no events listener.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The transport in use (never {@link Transport#AUTO}). */
+    /**
+     * The transport in use.
+     *
+     * @return epoll, io_uring or nio; never {@link Transport#AUTO}
+     */
     public Transport transport() {
         return ctx.transport();
     }
@@ -116,7 +126,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         return ctx;
     }
 
-    /** The engine-wide client connection limit in force, 0 for none. */
+    /**
+     * The engine-wide client connection limit in force.
+     *
+     * @return the most client connections open at once over all frontends, 0 for no limit
+     */
     public int maxConnections() {
         return ctx.connections().max();
     }
@@ -323,6 +337,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         /**
          * How long a client on a bind shared by TLS server name may take to send its whole
          * ClientHello before it is closed (default 10 s).
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value} is zero or negative
          */
         public Builder sniHelloTimeout(Duration value) {
             if (value.isNegative() || value.isZero()) {
@@ -336,6 +354,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
          * The most bytes (records and their headers) read while waiting for a whole ClientHello on a
          * bind shared by TLS server name; a larger hello is closed (default 16 KiB, which holds any
          * hello a browser sends, post-quantum key shares included).
+         *
+         * @param value bytes, from 512 to 1 MiB
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value} is outside that range
          */
         public Builder sniHelloMaxBytes(int value) {
             if (value < ClientHello.MIN_MAX_SIZE || value > ClientHello.MAX_MAX_SIZE) {
@@ -351,19 +373,33 @@ public final class NettyForwardingEngine implements ForwardingEngine {
          * TLS (plain text, another protocol): closed at once (false, the default), or handed with
          * those bytes to the bind's catch-all frontend (true; closed all the same where there is
          * none), for an operator who runs something that is not TLS behind the catch-all.
+         *
+         * @param value true to hand such connections to the catch-all
+         * @return this builder
          */
         public Builder sniNonTlsToCatchAll(boolean value) {
             sniNonTlsToCatchAll = value;
             return this;
         }
 
-        /** {@link Transport#AUTO} by default: epoll where it loads, else NIO. */
+        /**
+         * The I/O transport; {@link Transport#AUTO} by default: epoll where it loads, else nio.
+         *
+         * @param value the transport
+         * @return this builder
+         */
         public Builder transport(Transport value) {
             transport = value;
             return this;
         }
 
-        /** I/O threads; 0 (the default) means one per available processor. */
+        /**
+         * The I/O threads (event loops) that accept and relay.
+         *
+         * @param value threads; 0 (the default) means one per available processor
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value} is negative
+         */
         public Builder ioThreads(int value) {
             if (value < 0) {
                 throw new IllegalArgumentException("ioThreads must be >= 0");
@@ -372,11 +408,25 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             return this;
         }
 
+        /**
+         * Where the engine reports applies, connections, listeners and health changes
+         * ({@link ProxyEvents#all} combines several); none by default. Its methods are called on
+         * the engine's threads and must not block.
+         *
+         * @param value the listener
+         * @return this builder
+         */
         public Builder events(ProxyEvents value) {
             events = value;
             return this;
         }
 
+        /**
+         * The buffer allocator for reads and writes; Netty's default (pooled) by default.
+         *
+         * @param value the allocator
+         * @return this builder
+         */
         public Builder allocator(ByteBufAllocator value) {
             allocator = value;
             return this;
@@ -384,7 +434,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
 
         /**
          * Bytes a connection may queue towards one peer before the proxy stops reading from the
-         * other: the per-connection memory bound.
+         * other: the per-connection memory bound (default 32 KiB and 64 KiB).
+         *
+         * @param low  bytes below which reading resumes
+         * @param high bytes above which reading pauses
+         * @return this builder
+         * @throws IllegalArgumentException unless {@code 0 < low <= high}
          */
         public Builder writeBufferWaterMark(int low, int high) {
             if (low <= 0 || high < low) {
@@ -395,7 +450,12 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             return this;
         }
 
-        /** How often interface binds are re-resolved and failed listeners retried (default 2 s). */
+        /**
+         * How often interface binds are re-resolved and failed listeners retried (default 2 s).
+         *
+         * @param value the interval
+         * @return this builder
+         */
         public Builder recheckInterval(Duration value) {
             recheckInterval = value;
             return this;
@@ -404,6 +464,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
         /**
          * The largest buffer one socket read may fill (default 256 KiB, measured +45% bulk over
          * 64 KiB); reads grow to it only under bulk load, and idle connections hold no buffer.
+         *
+         * @param bytes at least 1024
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is under 1024
          */
         public Builder maxReadBuffer(int bytes) {
             if (bytes < 1024) {
@@ -421,29 +485,45 @@ public final class NettyForwardingEngine implements ForwardingEngine {
          * SO_REUSEPORT and accepts on one socket for all loops. The price: a second process of
          * the same user that also sets SO_REUSEPORT on the same port shares it instead of failing
          * to bind; {@code false} keeps the port exclusive.
+         *
+         * @param value true for a socket per I/O thread, false for one socket per listener
+         * @return this builder
          */
         public Builder reusePort(boolean value) {
             reusePort = value;
             return this;
         }
 
-        /** Clients served by frontends without an allow list of their own (empty: everyone). */
         /**
          * Sets IP_FREEBIND on listeners, so they bind an address this machine does not hold (yet):
          * a standby router already listens on the floating address that keepalived/VRRP moves to
          * it. Needs the epoll or io_uring transport; {@link #build()} fails on nio. Default off.
+         *
+         * @param value true to set IP_FREEBIND
+         * @return this builder
          */
         public Builder freebind(boolean value) {
             freebind = value;
             return this;
         }
 
+        /**
+         * Clients served by frontends without an allow list of their own.
+         *
+         * @param value networks; empty (the default) allows everyone
+         * @return this builder
+         */
         public Builder defaultAllow(List<Cidr> value) {
             defaultAllow = value;
             return this;
         }
 
-        /** Clients refused by every frontend, in addition to each frontend's deny list. */
+        /**
+         * Clients refused by every frontend, in addition to each frontend's deny list.
+         *
+         * @param value networks; empty by default
+         * @return this builder
+         */
         public Builder defaultDeny(List<Cidr> value) {
             defaultDeny = value;
             return this;
@@ -454,6 +534,10 @@ public final class NettyForwardingEngine implements ForwardingEngine {
          * it follows the file descriptor limit: (limit - reserve) / 2, as each connection takes
          * two descriptors, so nothing (a loop, a flood) can take the descriptors that listeners,
          * probes and logs need; no limit where the JVM cannot read it.
+         *
+         * @param value connections; 0 for no limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value} is negative
          */
         public Builder maxConnections(int value) {
             if (value < 0) {
@@ -463,6 +547,14 @@ public final class NettyForwardingEngine implements ForwardingEngine {
             return this;
         }
 
+        /**
+         * Starts the engine: its I/O threads run until {@link NettyForwardingEngine#close(Duration)}.
+         * It listens on nothing until the first {@link NettyForwardingEngine#apply(DesiredState)}.
+         *
+         * @return the running engine
+         * @throws IllegalStateException if a setting needs what the transport lacks (SO_REUSEPORT
+         *                               or IP_FREEBIND on nio)
+         */
         public NettyForwardingEngine build() {
             return new NettyForwardingEngine(this);
         }

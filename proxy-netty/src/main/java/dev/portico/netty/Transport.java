@@ -26,7 +26,14 @@ import java.util.Locale;
  * so it is available only when the JVM runs with {@code -Dportico.iouring.experimental=true}.
  */
 public enum Transport {
-    AUTO, EPOLL, IO_URING, NIO;
+    /** Epoll where its native library loads, else nio. */
+    AUTO,
+    /** Linux epoll through Netty's native transport: the default on Linux. */
+    EPOLL,
+    /** Linux io_uring through Netty's native transport; held back unless {@link #IO_URING_EXPERIMENTAL} is set. */
+    IO_URING,
+    /** Java's NIO selector: everywhere, without SO_REUSEPORT or IP_FREEBIND. */
+    NIO;
 
     /** The system property that makes {@link #IO_URING} available despite its known stall. */
     public static final String IO_URING_EXPERIMENTAL = "portico.iouring.experimental";
@@ -43,7 +50,14 @@ public enum Transport {
         }
     }
 
-    /** Reads {@code auto}, {@code epoll}, {@code io_uring} (or {@code iouring}), {@code nio}. */
+    /**
+     * Reads a transport's name as configuration writes it.
+     *
+     * @param name {@code auto}, {@code epoll}, {@code io_uring} (or {@code iouring}), {@code nio};
+     *             case and dashes do not matter
+     * @return the transport
+     * @throws IllegalArgumentException for any other name, listing the valid ones
+     */
     public static Transport fromName(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT).replace("-", "_");
         return switch (n) {
@@ -56,7 +70,11 @@ public enum Transport {
         };
     }
 
-    /** Whether this transport can run here; {@link #unavailabilityCause()} says why not. */
+    /**
+     * Whether this transport can run here; {@link #unavailabilityCause()} says why not.
+     *
+     * @return true if its native library loaded (and, for io_uring, it was asked for)
+     */
     public boolean isAvailable() {
         return switch (this) {
             case AUTO, NIO -> true;
@@ -65,6 +83,11 @@ public enum Transport {
         };
     }
 
+    /**
+     * Why this transport cannot run here, in words for a log line.
+     *
+     * @return the cause, or {@code "available"}
+     */
     public String unavailabilityCause() {
         if (this == IO_URING && IoUring.isAvailable() && !Boolean.getBoolean(IO_URING_EXPERIMENTAL)) {
             return "held back: with Netty 4.2.18 the last bytes of a connection to a slow reader can stall on "
@@ -79,7 +102,12 @@ public enum Transport {
         return t == null ? "available" : String.valueOf(t.getMessage() == null ? t : t.getMessage());
     }
 
-    /** The concrete transport AUTO stands for here. */
+    /**
+     * The concrete transport this one stands for here.
+     *
+     * @return this transport, or for {@link #AUTO} epoll where available, else nio
+     * @throws IllegalStateException if this transport is not available here, with the cause
+     */
     public Transport resolve() {
         if (this != AUTO) {
             if (!isAvailable()) {
@@ -91,6 +119,11 @@ public enum Transport {
         return EPOLL.isAvailable() ? EPOLL : NIO;
     }
 
+    /**
+     * The name configuration and logs use.
+     *
+     * @return {@code auto}, {@code epoll}, {@code io_uring} or {@code nio}
+     */
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }
