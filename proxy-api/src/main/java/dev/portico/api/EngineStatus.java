@@ -89,7 +89,20 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
             sni = sni == null ? List.of() : List.copyOf(sni);
         }
 
-        /** A TCP frontend that no server name routes to. */
+        /**
+         * A TCP frontend that no server name routes to.
+         *
+         * @param name              the frontend's name
+         * @param source            the source that published it
+         * @param bind              its bind address
+         * @param boundAddress      the socket address actually bound, {@code null} while not listening
+         * @param state             listener state
+         * @param error             why it is not listening, {@code null} when it is
+         * @param activeConnections open client connections
+         * @param totalConnections  client connections accepted since it opened
+         * @param bufferedBytes     bytes held in write queues for its connections now
+         * @param backends          its backends
+         */
         public FrontendStatus(String name, String source, BindAddress bind, InetSocketAddress boundAddress,
                               ListenerState state, String error, long activeConnections,
                               long totalConnections, long bufferedBytes, List<BackendStatus> backends) {
@@ -117,9 +130,15 @@ public record EngineStatus(String transport, List<FrontendStatus> frontends, lon
                             long bytesToClient, long droppedNoBackend, long droppedFlowLimit, long droppedDenied,
                             long droppedTooLarge, long droppedSendFailure) {
 
+        /** Nothing counted yet. */
         public static final UdpStatus ZERO = new UdpStatus(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
-        /** The sum of two frontends' counters (one name listed twice while a moved bind drains). */
+        /**
+         * The sum of two frontends' counters (one name listed twice while a moved bind drains).
+         *
+         * @param o the other counters, {@code null} for none
+         * @return the sums, each counter added to its own
+         */
         public UdpStatus plus(UdpStatus o) {
             return o == null ? this : new UdpStatus(datagramsFromClient + o.datagramsFromClient,
                     datagramsToClient + o.datagramsToClient, bytesFromClient + o.bytesFromClient,
