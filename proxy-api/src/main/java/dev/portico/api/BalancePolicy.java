@@ -47,14 +47,4 @@ public enum BalancePolicy {
         }
         return sb.toString();
     }
-
-    /** A new balancer of this policy for one frontend. */
-    public Balancer newBalancer() {
-        return switch (this) {
-            case RANDOM -> Balancers.random();
-            case ROUND_ROBIN -> Balancers.roundRobin();
-            case LEAST_CONNECTIONS -> Balancers.leastConnections();
-            case SOURCE_HASH -> Balancers.sourceHash();
-        };
-    }
 }
