@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.portico.api.Backend;
-import dev.portico.discovery.file.ConfigParser;
+import dev.portico.discovery.file.FileBackendSource;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -59,8 +59,8 @@ class AnnounceIT {
     }
 
     /** The file as Portico's l4proxy-format reader sees it: {@code bind -> backend, backend}, in file order. */
-    private static List<String> read(Path file) throws IOException {
-        ConfigParser.Result r = ConfigParser.parse(file.toString(), Files.readString(file), "file");
+    private static List<String> read(Path file) {
+        FileBackendSource.Contents r = FileBackendSource.read(List.of(file));
         assertThat(r.problems()).as("problems reading " + file).isEmpty();
         return r.frontends().stream()
                 .map(f -> f.bind() + " -> " + f.backends().stream().map(Backend::address).collect(Collectors.joining(", ")))

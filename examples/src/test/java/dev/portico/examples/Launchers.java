@@ -24,6 +24,10 @@ import org.junit.jupiter.api.extension.TestWatcher;
 final class Launchers implements AfterEachCallback, TestWatcher {
 
     static final Path JAR = Path.of(System.getProperty("portico.jar", "target/portico.jar")).toAbsolutePath();
+    /** How long a launched router may take to start serving, on a machine busy with other builds. */
+    static final Duration START = Duration.ofSeconds(30);
+    /** How long a running router may take to act on a change (a file, a Service, a connection). */
+    static final Duration CHANGE = Duration.ofSeconds(15);
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
 
     private final List<Launched> started = new ArrayList<>();

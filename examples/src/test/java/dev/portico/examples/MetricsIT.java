@@ -1,6 +1,9 @@
 package dev.portico.examples;
 
 import dev.portico.api.fixtures.TcpServer;
+import static dev.portico.examples.Launchers.CHANGE;
+import static dev.portico.examples.Launchers.START;
+import static dev.portico.examples.MetricsEndpoint.frontend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,9 +15,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,16 +36,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MetricsIT {
 
-    private static final Duration START = Duration.ofSeconds(30);
-    private static final Duration CHANGE = Duration.ofSeconds(15);
-
     @RegisterExtension
     final Launchers launchers = new Launchers();
 
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final MetricsEndpoint metrics = new MetricsEndpoint();
     private TcpServer backend;
 
     @BeforeEach
@@ -56,24 +53,6 @@ class MetricsIT {
     @AfterEach
     void stopBackend() throws IOException {
         backend.close();
-    }
-
-    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return request(port, "GET", path);
-    }
-
-    private HttpResponse<String> request(int port, String method, String path) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody())
-                .timeout(Duration.ofSeconds(10))
-                .build();
-        return http.send(req, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private PrometheusText metrics(int port) throws IOException, InterruptedException {
-        HttpResponse<String> r = get(port, "/metrics");
-        assertThat(r.statusCode()).isEqualTo(200);
-        return PrometheusText.parse(r.body());
     }
 
     /** What one client connection sent and received. */
@@ -127,11 +106,10 @@ class MetricsIT {
     void countersMatchTheTrafficSentStatusShowsTheFrontendsAndTheAccessLogHasEachConnection() throws Exception {
         int served = Net.freePort();
         int lan = Net.freePort();
-        int metricsPort = Net.freePort();
         // --allow applies to "lan" (no list of its own); "echo" allows loopback itself.
         Launchers.Launched router = launchers.portico("router", "-c", config(served, lan).toString(),
-                "--metrics", "127.0.0.1:" + metricsPort, "--allow", "10.0.0.0/8", "--drain-timeout", "5s");
-        awaitListening(metricsPort, "echo", "lan");
+                "--metrics", metrics.flag(), "--allow", "10.0.0.0/8", "--drain-timeout", "5s");
+        metrics.awaitListening("echo", "lan");
 
         List<Sent> sent = new ArrayList<>();
         sent.add(converse(served, "hello through portico"));
@@ -140,11 +118,11 @@ class MetricsIT {
         int deniedPort = refused(lan);
 
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> {
-            PrometheusText m = metrics(metricsPort);
+            PrometheusText m = metrics.metrics();
             return m.value("portico_connections_closed_total", "frontend", "echo", "reason", "client_closed") == 3
                     && m.value("portico_connections_closed_total", "frontend", "lan", "reason", "denied") == 1;
         });
-        HttpResponse<String> scrape = get(metricsPort, "/metrics");
+        HttpResponse<String> scrape = metrics.get("/metrics");
         assertThat(scrape.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
         PrometheusText m = PrometheusText.parse(scrape.body());
         long fromClients = sent.stream().mapToLong(Sent::fromClient).sum();
@@ -167,7 +145,7 @@ class MetricsIT {
         assertThat(m.sampleNames()).contains("jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total",
                 "jvm_threads_live_threads", "process_cpu_usage", "process_files_open_files", "process_uptime_seconds");
 
-        HttpResponse<String> statusResponse = get(metricsPort, "/status");
+        HttpResponse<String> statusResponse = metrics.get("/status");
         assertThat(statusResponse.statusCode()).isEqualTo(200);
         assertThat(statusResponse.headers().firstValue("Content-Type")).hasValue("application/json");
         JsonNode status = new ObjectMapper().readTree(statusResponse.body());
@@ -190,9 +168,9 @@ class MetricsIT {
         assertThat(status.get("sources").get(0).get("name").asText()).isEqualTo("file");
         assertThat(status.get("sources").get(0).get("lastError").isNull()).isTrue();
 
-        assertThat(get(metricsPort, "/healthz").body()).isEqualTo("ok\n");
-        assertThat(get(metricsPort, "/nope").statusCode()).isEqualTo(404);
-        assertThat(request(metricsPort, "POST", "/metrics").statusCode()).isEqualTo(405);
+        assertThat(metrics.get("/healthz").body()).isEqualTo("ok\n");
+        assertThat(metrics.get("/nope").statusCode()).isEqualTo(404);
+        assertThat(metrics.request("POST", "/metrics").statusCode()).isEqualTo(405);
 
         // One access-log line per connection, with its bytes and how it ended.
         for (Sent s : sent) {
@@ -212,12 +190,11 @@ class MetricsIT {
     @Test
     void noAccessLogKeepsTheCountsAndWritesNoAccessLine() throws Exception {
         int served = Net.freePort();
-        int metricsPort = Net.freePort();
         Launchers.Launched router = launchers.portico("router", "-c", config(served, Net.freePort()).toString(),
-                "--metrics", "127.0.0.1:" + metricsPort, "--no-access-log");
-        awaitListening(metricsPort, "echo");
+                "--metrics", metrics.flag(), "--no-access-log");
+        metrics.awaitListening("echo");
         converse(served, "unlogged");
-        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> metrics(metricsPort)
+        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> metrics.metrics()
                 .value("portico_connections_closed_total", "frontend", "echo", "reason", "client_closed") == 1);
         // SIGTERM flushes every log line before the process ends.
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
@@ -235,34 +212,5 @@ class MetricsIT {
             assertThat(router.stderr()).contains("--metrics 127.0.0.1:" + port + ": cannot listen on 127.0.0.1:" + port)
                     .doesNotContain("listening on");
         }
-    }
-
-    /**
-     * Waits until {@code /status} shows the frontends listening. (A connect probe would not do: it
-     * is a connection, and would be counted.)
-     */
-    private void awaitListening(int metricsPort, String... frontends) {
-        await().atMost(START).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            HttpResponse<String> r = get(metricsPort, "/status");
-            if (r.statusCode() != 200) {
-                return false;
-            }
-            JsonNode status = new ObjectMapper().readTree(r.body());
-            for (String f : frontends) {
-                if (!frontend(status, f).get("state").asText().equals("listening")) {
-                    return false;
-                }
-            }
-            return true;
-        });
-    }
-
-    private static JsonNode frontend(JsonNode status, String name) {
-        for (JsonNode f : status.get("frontends")) {
-            if (f.get("name").asText().equals(name)) {
-                return f;
-            }
-        }
-        throw new AssertionError("no frontend " + name + " in " + status);
     }
 }

@@ -1,6 +1,8 @@
 package dev.portico.examples;
 
 import dev.portico.api.fixtures.TcpServer;
+import static dev.portico.examples.Launchers.CHANGE;
+import static dev.portico.examples.Launchers.START;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,9 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * with the file edited while it runs and SIGTERM at the end.
  */
 class RouterEndToEndIT {
-
-    private static final Duration START = Duration.ofSeconds(30);
-    private static final Duration CHANGE = Duration.ofSeconds(15);
 
     @RegisterExtension
     final Launchers launchers = new Launchers();

@@ -2,6 +2,8 @@ package dev.portico.examples;
 
 import dev.portico.discovery.kubernetes.MockKube;
 import dev.portico.api.fixtures.TcpServer;
+import static dev.portico.examples.Launchers.CHANGE;
+import static dev.portico.examples.Launchers.START;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,9 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the {@code --bind} address at the Service's port, next to a static frontend from a file.
  */
 class RouterKubernetesIT {
-
-    private static final Duration START = Duration.ofSeconds(30);
-    private static final Duration CHANGE = Duration.ofSeconds(15);
 
     @RegisterExtension
     final Launchers launchers = new Launchers();
@@ -66,11 +65,8 @@ class RouterKubernetesIT {
     }
 
     /** The value of {@code portico_source_watch_state{source="kubernetes",state=STATE}} on /metrics. */
-    private static String watchState(int metricsPort, String state) throws IOException, InterruptedException {
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
-                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        for (String line : r.body().split("\n")) {
+    private static String watchState(MetricsEndpoint metrics, String state) throws IOException, InterruptedException {
+        for (String line : metrics.get("/metrics").body().split("\n")) {
             if (line.startsWith("portico_source_watch_state{") && line.contains("source=\"kubernetes\"")
                     && line.contains("state=\"" + state + "\"")) {
                 return line.substring(line.lastIndexOf(' ') + 1);
@@ -126,15 +122,15 @@ class RouterKubernetesIT {
         Path kubeconfig = MockKube.writeKubeconfig(dir.resolve("kubeconfig"), apiPort);
         int staticPort = Net.freePort();
         int port = ingress.port();
-        int metricsPort = Net.freePort();
+        MetricsEndpoint metrics = new MetricsEndpoint();
 
         Launchers.Launched router = launchers.portico("router", "--kubernetes", "--kubeconfig", kubeconfig.toString(),
                 "--bind", "127.0.0.1", "-c", staticConfig(staticPort).toString(), "--drain-timeout", "2s",
-                "--metrics", "127.0.0.1:" + metricsPort);
+                "--metrics", metrics.flag());
         await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(staticPort));
         assertServedBy(staticPort, "file");
         // The watch state is a metric: not watching while the API server is away.
-        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> watchState(metricsPort, "watching")
+        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> watchState(metrics, "watching")
                 .equals("0.0"));
         // The source has failed at least once (and keeps retrying): it said so, and the router runs on.
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100))
@@ -152,7 +148,7 @@ class RouterKubernetesIT {
         await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
         assertServedBy(port, "service");
         assertServedBy(staticPort, "file");
-        assertThat(watchState(metricsPort, "watching")).isEqualTo("1.0");
+        assertThat(watchState(metrics, "watching")).isEqualTo("1.0");
 
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
     }

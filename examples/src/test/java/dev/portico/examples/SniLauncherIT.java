@@ -1,20 +1,17 @@
 package dev.portico.examples;
 
 import dev.portico.api.fixtures.TcpServer;
+import static dev.portico.examples.Launchers.CHANGE;
+import static dev.portico.examples.MetricsEndpoint.frontend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,16 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SniLauncherIT {
 
-    private static final Duration START = Duration.ofSeconds(30);
-    private static final Duration CHANGE = Duration.ofSeconds(15);
-
     @RegisterExtension
     final Launchers launchers = new Launchers();
 
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final MetricsEndpoint metrics = new MetricsEndpoint();
     private final List<TcpServer> backends = new ArrayList<>();
 
     @BeforeEach
@@ -87,10 +81,9 @@ class SniLauncherIT {
     @Test
     void threeNamesReachThreeBackendsOnOnePortAndTheSniFlagsApply() throws Exception {
         int port = Net.freePort();
-        int metricsPort = Net.freePort();
         Launchers.Launched router = launchers.portico("router", "-c", config(port).toString(),
-                "--metrics", "127.0.0.1:" + metricsPort, "--sni-hello-timeout", "300ms", "--sni-non-tls", "catch-all");
-        awaitListening(metricsPort);
+                "--metrics", metrics.flag(), "--sni-hello-timeout", "300ms", "--sni-non-tls", "catch-all");
+        metrics.awaitListening("grafana", "apps", "everything-else");
 
         assertThat(greetingFor(port, hello("grafana.example.org"))).isEqualTo("grafana");
         assertThat(greetingFor(port, hello("X.Apps.Example.org"))).isEqualTo("apps");
@@ -105,12 +98,11 @@ class SniLauncherIT {
             s.getOutputStream().flush();
             expectClosed(s.getInputStream());
         }
-        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> PrometheusText.parse(
-                get(metricsPort, "/metrics").body()).samples().stream().anyMatch(x ->
-                x.name().equals("portico_sni_unrouted_total") && x.value() == 1
+        await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> metrics.metrics().samples()
+                .stream().anyMatch(x -> x.name().equals("portico_sni_unrouted_total") && x.value() == 1
                         && ("127.0.0.1:" + port).equals(x.labels().get("bind"))));
 
-        JsonNode status = new ObjectMapper().readTree(get(metricsPort, "/status").body());
+        JsonNode status = metrics.status();
         assertThat(frontend(status, "grafana").get("sni").get(0).asText()).isEqualTo("grafana.example.org");
         assertThat(frontend(status, "everything-else").has("sni")).isFalse();
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> router.stderr()
@@ -170,31 +162,5 @@ class SniLauncherIT {
     private static void u16(ByteArrayOutputStream out, int v) {
         out.write(v >> 8);
         out.write(v);
-    }
-
-    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private void awaitListening(int metricsPort) {
-        await().atMost(START).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            JsonNode status = new ObjectMapper().readTree(get(metricsPort, "/status").body());
-            for (String f : List.of("grafana", "apps", "everything-else")) {
-                if (!frontend(status, f).get("state").asText().equals("listening")) {
-                    return false;
-                }
-            }
-            return true;
-        });
-    }
-
-    private static JsonNode frontend(JsonNode status, String name) {
-        for (JsonNode f : status.get("frontends")) {
-            if (f.get("name").asText().equals(name)) {
-                return f;
-            }
-        }
-        throw new AssertionError("no frontend " + name + " in " + status);
     }
 }

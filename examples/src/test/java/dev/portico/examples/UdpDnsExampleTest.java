@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portico.api.DesiredState;
 import dev.portico.api.Protocol;
-import dev.portico.discovery.file.ConfigParser;
+import dev.portico.discovery.file.FileBackendSource;
 import dev.portico.netty.NettyForwardingEngine;
 import dev.portico.netty.Transport;
 import java.net.DatagramPacket;
@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +44,7 @@ class UdpDnsExampleTest {
                         backends:
                           - address: 127.0.0.1:%d
                     """.formatted(dns.getLocalPort()));
-            ConfigParser.Result parsed = ConfigParser.parse(file.toString(), Files.readString(file), "file");
+            FileBackendSource.Contents parsed = FileBackendSource.read(List.of(file));
             assertThat(parsed.problems()).isEmpty();
             assertThat(parsed.frontends().get(0).protocol()).isEqualTo(Protocol.UDP);
             try (NettyForwardingEngine engine = NettyForwardingEngine.builder().transport(Transport.AUTO).ioThreads(1)

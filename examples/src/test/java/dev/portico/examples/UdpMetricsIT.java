@@ -1,19 +1,16 @@
 package dev.portico.examples;
 
+import static dev.portico.examples.Launchers.CHANGE;
+import static dev.portico.examples.MetricsEndpoint.frontend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,16 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UdpMetricsIT {
 
-    private static final Duration START = Duration.ofSeconds(30);
-    private static final Duration CHANGE = Duration.ofSeconds(15);
-
     @RegisterExtension
     final Launchers launchers = new Launchers();
 
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final MetricsEndpoint metrics = new MetricsEndpoint();
     private DatagramSocket backend;
     private Thread backendThread;
 
@@ -75,33 +69,6 @@ class UdpMetricsIT {
         backendThread.join(10_000);
     }
 
-    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).build();
-        return http.send(req, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private PrometheusText metrics(int port) throws IOException, InterruptedException {
-        HttpResponse<String> r = get(port, "/metrics");
-        assertThat(r.statusCode()).isEqualTo(200);
-        return PrometheusText.parse(r.body());
-    }
-
-    private JsonNode status(int port) throws IOException, InterruptedException {
-        HttpResponse<String> r = get(port, "/status");
-        assertThat(r.statusCode()).isEqualTo(200);
-        return new ObjectMapper().readTree(r.body());
-    }
-
-    private static JsonNode frontend(JsonNode status, String name) {
-        for (JsonNode f : status.get("frontends")) {
-            if (f.get("name").asText().equals(name)) {
-                return f;
-            }
-        }
-        throw new AssertionError("no frontend " + name + " in " + status);
-    }
-
     private static String receive(DatagramSocket s) throws IOException {
         byte[] buf = new byte[2048];
         DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -113,7 +80,6 @@ class UdpMetricsIT {
     void metricsStatusAndAccessLogShowFlowsDatagramsAndDrops() throws Exception {
         int dnsPort = Net.freePort();
         int deniedPort = Net.freePort();
-        int metricsPort = Net.freePort();
         int backendPort = backend.getLocalPort();
         Path config = dir.resolve("portico.yaml");
         Files.writeString(config, """
@@ -133,11 +99,8 @@ class UdpMetricsIT {
                     backends:
                       - address: 127.0.0.1:%d
                 """.formatted(dnsPort, backendPort, deniedPort, backendPort));
-        Launchers.Launched router = launchers.portico("router", "-c", config.toString(),
-                "--metrics", "127.0.0.1:" + metricsPort);
-        await().atMost(START).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() ->
-                frontend(status(metricsPort), "dns").get("state").asText().equals("listening")
-                        && frontend(status(metricsPort), "closed").get("state").asText().equals("listening"));
+        Launchers.Launched router = launchers.portico("router", "-c", config.toString(), "--metrics", metrics.flag());
+        metrics.awaitListening("dns", "closed");
 
         InetSocketAddress dns = new InetSocketAddress(Net.HOST, dnsPort);
         int clientPort;
@@ -152,18 +115,18 @@ class UdpMetricsIT {
                 assertThat(receive(client)).isEqualTo("A:" + q);
                 assertThat(receive(client)).isEqualTo("A:" + q);
             }
-            JsonNode open = frontend(status(metricsPort), "dns");
+            JsonNode open = frontend(metrics.status(), "dns");
             assertThat(open.get("protocol").asText()).isEqualTo("udp");
             assertThat(open.get("udp").get("activeFlows").asLong()).isEqualTo(1);
             // The flow limit of 1 is taken: a second client's datagram is dropped.
             second.send(new DatagramPacket(new byte[] {1}, 1, dns));
             denied.send(new DatagramPacket(new byte[] {2, 3}, 2, new InetSocketAddress(Net.HOST, deniedPort)));
             await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> {
-                PrometheusText m = metrics(metricsPort);
+                PrometheusText m = metrics.metrics();
                 return m.value("portico_udp_dropped_datagrams_total", "frontend", "dns", "reason", "flow_limit") == 1
                         && m.value("portico_udp_dropped_datagrams_total", "frontend", "closed", "reason", "denied") == 1;
             });
-            PrometheusText m = metrics(metricsPort);
+            PrometheusText m = metrics.metrics();
             assertThat(m.value("portico_udp_flows_active", "frontend", "dns")).isEqualTo(1);
             assertThat(m.value("portico_udp_flows_total", "frontend", "dns")).isEqualTo(1);
             assertThat(m.value("portico_udp_datagrams_total", "frontend", "dns", "direction", "client_to_backend"))
@@ -187,7 +150,7 @@ class UdpMetricsIT {
         Pattern line = Pattern.compile("INFO  access  client=127\\.0\\.0\\.1:" + clientPort + " frontend=dns backend=127\\.0\\.0\\.1:"
                 + backendPort + " duration_ms=\\d+ from_client=8 to_client=24 end=idle_timeout\\n");
         await().atMost(CHANGE).pollInterval(Duration.ofMillis(100)).until(() -> line.matcher(router.stderr()).find());
-        JsonNode ended = frontend(status(metricsPort), "dns");
+        JsonNode ended = frontend(metrics.status(), "dns");
         assertThat(ended.get("activeConnections").asLong()).isZero();
         assertThat(ended.get("totalConnections").asLong()).isEqualTo(1);
         JsonNode udp = ended.get("udp");
@@ -198,7 +161,7 @@ class UdpMetricsIT {
         assertThat(udp.get("bytesFromClients").asLong()).isEqualTo(8);
         assertThat(udp.get("bytesToClients").asLong()).isEqualTo(24);
         assertThat(udp.get("dropped").get("flowLimit").asLong()).isEqualTo(1);
-        assertThat(frontend(status(metricsPort), "closed").get("udp").get("dropped").get("denied").asLong()).isEqualTo(1);
+        assertThat(frontend(metrics.status(), "closed").get("udp").get("dropped").get("denied").asLong()).isEqualTo(1);
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
     }
 }

@@ -1,6 +1,7 @@
 package dev.portico.api;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -93,8 +94,19 @@ public record Backend(String host, int port, int weight) {
      * {@return the address when the host is an IP literal, without any name-service query; empty for a
      * host name, which is resolved at connect time}
      */
-    Optional<InetAddress> ipAddress() {
-        return Optional.ofNullable(IpLiterals.parse(host));
+    public Optional<InetAddress> ipAddress() {
+        int percent = host.indexOf('%');
+        InetAddress a = IpLiterals.parse(percent < 0 ? host : host.substring(0, percent));
+        if (a == null || percent < 0) {
+            return Optional.ofNullable(a);
+        }
+        try {
+            // Only the JDK reads a link-local address's zone (fe80::1%eth0); a literal still asks no name service.
+            return Optional.of(InetAddress.getByName(host));
+        } catch (UnknownHostException e) {
+            // A zone that names no interface here: connecting would fail like an unknown host's.
+            return Optional.empty();
+        }
     }
 
     /**

@@ -63,19 +63,4 @@ public enum BalancePolicy {
         }
         return sb.toString();
     }
-
-    /**
-     * A new balancer of this policy, for one frontend; balancers keep state (a round-robin
-     * position), so frontends do not share one.
-     *
-     * @return a thread-safe balancer
-     */
-    public Balancer newBalancer() {
-        return switch (this) {
-            case RANDOM -> Balancers.random();
-            case ROUND_ROBIN -> Balancers.roundRobin();
-            case LEAST_CONNECTIONS -> Balancers.leastConnections();
-            case SOURCE_HASH -> Balancers.sourceHash();
-        };
-    }
 }

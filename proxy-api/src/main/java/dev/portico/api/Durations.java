@@ -112,6 +112,56 @@ public final class Durations {
         return sb.toString();
     }
 
+    /**
+     * {@return the duration as Go's {@code time.Duration.String()} writes it, for files that Go
+     * programs such as l4proxy read: {@code 1h0m0s}, {@code 1m30s}, {@code 1.5s}, {@code 250ms},
+     * {@code 1.5µs}} {@link #parse} reads back the forms from a millisecond up.
+     *
+     * @param d the duration
+     */
+    public static String formatGo(Duration d) {
+        long ns = d.toNanos();
+        if (ns == 0) {
+            return "0s";
+        }
+        StringBuilder sb = new StringBuilder();
+        if (ns < 0) {
+            sb.append('-');
+            ns = -ns;
+        }
+        if (ns < 1_000L) {
+            return sb.append(ns).append("ns").toString();
+        }
+        if (ns < 1_000_000L) {
+            return sb.append(fraction(ns, 1_000L)).append("µs").toString();
+        }
+        if (ns < 1_000_000_000L) {
+            return sb.append(fraction(ns, 1_000_000L)).append("ms").toString();
+        }
+        long hours = ns / 3_600_000_000_000L;
+        long rest = ns % 3_600_000_000_000L;
+        long minutes = rest / 60_000_000_000L;
+        long secondsNs = rest % 60_000_000_000L;
+        if (hours > 0) {
+            sb.append(hours).append('h');
+        }
+        if (hours > 0 || minutes > 0) {
+            sb.append(minutes).append('m');
+        }
+        return sb.append(fraction(secondsNs, 1_000_000_000L)).append('s').toString();
+    }
+
+    /** {@code value/unit} with the fraction Go prints: no trailing zeros, no point when whole. */
+    private static String fraction(long value, long unit) {
+        long whole = value / unit;
+        long frac = value % unit;
+        if (frac == 0) {
+            return Long.toString(whole);
+        }
+        String digits = Long.toString(unit + frac).substring(1).replaceAll("0+$", "");
+        return whole + "." + digits;
+    }
+
     private static BigDecimal unit(String unit, String text) {
         return switch (unit) {
             case "ms" -> NANOS_PER_MS;

@@ -3,6 +3,8 @@ package dev.portico.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -16,6 +18,18 @@ class BackendTest {
         Backend v6 = Backend.parse("[fd00::1]:443");
         assertThat(v6.host()).isEqualTo("fd00:0:0:0:0:0:0:1");
         assertThat(v6.address()).isEqualTo("[fd00:0:0:0:0:0:0:1]:443");
+    }
+
+    @Test
+    void anIpLiteralHostIsAnAddressWithoutLookupAndANameIsNot() throws Exception {
+        assertThat(Backend.parse("10.0.0.102:80").ipAddress()).contains(InetAddress.getByName("10.0.0.102"));
+        assertThat(Backend.parse("[fd00::1]:443").ipAddress()).contains(InetAddress.getByName("fd00::1"));
+        // The zone of a link-local address is kept: without it the address names no interface.
+        Inet6Address zoned = (Inet6Address) Backend.parse("[fe80::1%1]:443").ipAddress().orElseThrow();
+        assertThat(zoned.getScopeId()).isEqualTo(1);
+        assertThat(Backend.parse("nas.lan:22").ipAddress()).isEmpty();
+        // The short IPv4 forms the JDK also reads are host names here, as in Kubernetes.
+        assertThat(new Backend("10.1", 80).ipAddress()).isEmpty();
     }
 
     @ParameterizedTest

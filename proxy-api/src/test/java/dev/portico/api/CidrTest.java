@@ -23,6 +23,21 @@ class CidrTest {
     }
 
     @Test
+    void aPrefixWithinAByteComparesOnlyThatBytesLeadingBits() throws Exception {
+        Cidr twenty = Cidr.parse("10.20.16.0/20");
+        assertThat(twenty.contains(InetAddress.getByName("10.20.31.255"))).isTrue();
+        assertThat(twenty.contains(InetAddress.getByName("10.20.32.0"))).isFalse();
+        assertThat(twenty.contains(InetAddress.getByName("10.20.15.255"))).isFalse();
+        Cidr v6 = Cidr.parse("2001:db8:80::/41");
+        assertThat(v6.contains(InetAddress.getByName("2001:db8:ff:ffff::1"))).isTrue();
+        assertThat(v6.contains(InetAddress.getByName("2001:db8:7f::1"))).isFalse();
+        assertThat(Cidr.parse("::/0").contains(InetAddress.getByName("::1"))).isTrue();
+        assertThat(Cidr.parse("::/0").contains(InetAddress.getByName("127.0.0.1"))).isFalse();
+        assertThat(Cidr.parse("10.0.0.7").contains(InetAddress.getByName("10.0.0.7"))).isTrue();
+        assertThat(Cidr.parse("10.0.0.7").contains(InetAddress.getByName("10.0.0.6"))).isFalse();
+    }
+
+    @Test
     void singleAddressAndHostBits() {
         assertThat(Cidr.parse("10.0.0.7").toString()).isEqualTo("10.0.0.7/32");
         assertThat(Cidr.parse("::1").prefix()).isEqualTo(128);

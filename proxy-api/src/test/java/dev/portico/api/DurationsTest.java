@@ -41,4 +41,25 @@ class DurationsTest {
             assertThat(Durations.format(Durations.parse(s))).isEqualTo(s);
         }
     }
+
+    @Test
+    void theGoFormIsWhatGosDurationStringWrites() {
+        assertThat(Durations.formatGo(Duration.ZERO)).isEqualTo("0s");
+        assertThat(Durations.formatGo(Duration.ofSeconds(30))).isEqualTo("30s");
+        assertThat(Durations.formatGo(Duration.ofSeconds(90))).isEqualTo("1m30s");
+        assertThat(Durations.formatGo(Duration.ofHours(1))).isEqualTo("1h0m0s");
+        assertThat(Durations.formatGo(Duration.ofMillis(250))).isEqualTo("250ms");
+        assertThat(Durations.formatGo(Duration.ofMillis(1500))).isEqualTo("1.5s");
+        assertThat(Durations.formatGo(Duration.ofNanos(1_500_000))).isEqualTo("1.5ms");
+        assertThat(Durations.formatGo(Duration.ofNanos(1_500))).isEqualTo("1.5µs");
+        assertThat(Durations.formatGo(Duration.ofNanos(7))).isEqualTo("7ns");
+        assertThat(Durations.formatGo(Duration.parse("PT2H3M4.005S"))).isEqualTo("2h3m4.005s");
+    }
+
+    @Test
+    void theGoFormFromAMillisecondUpReadsBack() {
+        for (String s : new String[] {"1h0m0s", "1m30s", "1.5s", "250ms", "2h3m4.005s"}) {
+            assertThat(Durations.formatGo(Durations.parse(s))).isEqualTo(s);
+        }
+    }
 }

@@ -2,43 +2,37 @@ package dev.portico.netty;
 
 import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
-import io.netty.handler.ipfilter.IpFilterRuleType;
-import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A frontend's allow and deny lists (its own allow list, else the engine's default; its deny list
- * plus the default), and its trusted PROXY senders, as Netty subnet rules. Immutable.
+ * plus the default), and its trusted PROXY senders. Immutable; matched on every accepted connection
+ * with {@link Cidr#contains}, which allocates nothing of its own.
  */
-record AccessRules(List<IpSubnetFilterRule> allow, List<IpSubnetFilterRule> deny,
-                   List<IpSubnetFilterRule> trustedProxies) {
+record AccessRules(List<Cidr> allow, List<Cidr> deny, List<Cidr> trustedProxies) {
 
     static AccessRules of(Frontend f, List<Cidr> defaultAllow, List<Cidr> defaultDeny) {
         List<Cidr> deny = new ArrayList<>(f.deny());
         deny.addAll(defaultDeny);
-        return new AccessRules(rules(f.allow().isEmpty() ? defaultAllow : f.allow(), IpFilterRuleType.ACCEPT),
-                rules(deny, IpFilterRuleType.REJECT), rules(f.acceptProxy().trusted(), IpFilterRuleType.ACCEPT));
+        return new AccessRules(List.copyOf(f.allow().isEmpty() ? defaultAllow : f.allow()), List.copyOf(deny),
+                List.copyOf(f.acceptProxy().trusted()));
     }
 
-    private static List<IpSubnetFilterRule> rules(List<Cidr> cidrs, IpFilterRuleType type) {
-        List<IpSubnetFilterRule> out = new ArrayList<>(cidrs.size());
-        for (Cidr c : cidrs) {
-            out.add(new IpSubnetFilterRule(c.network(), c.prefix(), type));
+    private static boolean any(List<Cidr> networks, InetSocketAddress a) {
+        InetAddress address = a.getAddress();
+        if (address == null) {
+            return false;
         }
-        return List.copyOf(out);
-    }
-
-    private static boolean any(List<IpSubnetFilterRule> rules, InetSocketAddress a) {
-        for (IpSubnetFilterRule r : rules) {
-            if (r.matches(a)) {
+        for (int i = 0; i < networks.size(); i++) {
+            if (networks.get(i).contains(address)) {
                 return true;
             }
         }
         return false;
     }
-
     /** Why the client is refused, or {@code null}. Deny wins over allow. */
     String denied(InetSocketAddress client) {
         if (any(deny, client)) {

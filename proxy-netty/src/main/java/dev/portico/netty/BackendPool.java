@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.portico.api.ApplyResult.Change;
 import dev.portico.api.ApplyResult.ChangeKind;
 import dev.portico.api.Backend;
-import dev.portico.api.Balancer;
 import dev.portico.api.EngineStatus;
 import dev.portico.api.Frontend;
 import dev.portico.api.HealthCheck;
@@ -54,7 +53,7 @@ final class BackendPool {
     BackendPool(EngineContext ctx, Frontend config) {
         this.ctx = ctx;
         this.config = config;
-        this.balancer = config.balance().newBalancer();
+        this.balancer = Balancers.of(config.balance());
         this.affinity = newAffinity(config.affinity());
         this.loop = ctx.group().next();
         this.health = new HealthChecker(this, ctx, loop);
@@ -93,7 +92,7 @@ final class BackendPool {
         Frontend prev = config;
         config = next;
         if (prev.balance() != next.balance()) {
-            balancer = next.balance().newBalancer();
+            balancer = Balancers.of(next.balance());
         }
         if (!prev.affinity().equals(next.affinity())) {
             affinity = newAffinity(next.affinity());

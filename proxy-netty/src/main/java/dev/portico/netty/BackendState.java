@@ -1,11 +1,8 @@
 package dev.portico.netty;
 
 import dev.portico.api.Backend;
-import dev.portico.api.Balancer;
 import dev.portico.api.HealthCheck;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -36,17 +33,8 @@ final class BackendState implements Balancer.Candidate {
 
     /** The socket address of an IP-literal backend (no lookup needed), else an unresolved one. */
     private static InetSocketAddress literal(Backend b) {
-        String h = b.host();
-        boolean looksLiteral = h.indexOf(':') >= 0 || h.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
-        if (looksLiteral) {
-            try {
-                // A literal parses without any name-service query.
-                return new InetSocketAddress(InetAddress.getByName(h), b.port());
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("backend " + b.address() + " is not a valid address", e);
-            }
-        }
-        return InetSocketAddress.createUnresolved(h, b.port());
+        return b.ipAddress().map(a -> new InetSocketAddress(a, b.port()))
+                .orElseGet(() -> InetSocketAddress.createUnresolved(b.host(), b.port()));
     }
 
     @Override

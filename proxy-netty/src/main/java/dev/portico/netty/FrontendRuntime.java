@@ -2,7 +2,6 @@ package dev.portico.netty;
 
 import dev.portico.api.ApplyResult.Change;
 import dev.portico.api.ApplyResult.ChangeKind;
-import dev.portico.api.Balancer;
 import dev.portico.api.CloseReason;
 import dev.portico.api.ConnectionInfo;
 import dev.portico.api.EngineStatus;

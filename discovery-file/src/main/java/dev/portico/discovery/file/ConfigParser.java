@@ -25,7 +25,7 @@ import java.util.Optional;
  * <p>Each mapping is read through a table from key to setter; a frontend's settings come from
  * {@link FrontendSettings}, the table the annotation reader shares, so a new setting is one row there.
  */
-public final class ConfigParser {
+final class ConfigParser {
 
     /** The longest line read; longer ones are refused before YAML parsing (see {@link #parse}). */
     static final int MAX_LINE_CHARS = 64 << 10;

@@ -9,7 +9,7 @@ package dev.portico.discovery.file;
  * @param column  1-based column, 0 when the problem concerns the whole file
  * @param message what is wrong, readable on its own
  */
-public record ConfigProblem(String file, int line, int column, String message) {
+record ConfigProblem(String file, int line, int column, String message) {
 
     /**
      * Stores control and bidi characters of the file name and the message as escapes, so a

@@ -6,6 +6,7 @@ import dev.portico.api.Snapshot;
 import dev.portico.api.SourceError;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -121,6 +122,51 @@ public final class FileBackendSource implements BackendSource {
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * What config files hold, read once: the frontends of the good files, and every problem of the
+     * others.
+     *
+     * @param frontends the good files' frontends, in the order a source lists them
+     * @param problems  each problem with its place ({@code a.yaml:4:5}); a file with any problem adds
+     *                  no frontends
+     */
+    public record Contents(List<Frontend> frontends, List<SourceError> problems) {
+        /** Copies both lists. */
+        public Contents {
+            frontends = List.copyOf(frontends);
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * Reads these files and directories once, as a source's first read does, without watching them
+     * or starting a thread: for a check, a test, or a tool that converts a file.
+     *
+     * @param paths files and directories, in the order their frontends are listed; a path that does
+     *              not exist is a problem
+     * @return the frontends, or the problems, of the files as they are now
+     */
+    public static Contents read(List<Path> paths) {
+        if (paths.isEmpty()) {
+            throw new IllegalArgumentException("no config file or directory given");
+        }
+        List<SourceError> problems = new ArrayList<>();
+        ConfigFileSet files = new ConfigFileSet(DEFAULT_NAME, paths, 0, new ConfigFileSet.Reporter() {
+            @Override
+            public void error(String file, String place, String message) {
+                problems.add(new SourceError(DEFAULT_NAME, SafeText.escape(place), SafeText.escape(message))
+                        .about(SafeText.escape(file)));
+            }
+
+            @Override
+            public void recovered(String place) {
+                // A first read has nothing to recover from.
+            }
+        }, dirs -> { });
+        files.reload(System.nanoTime());
+        return new Contents(files.frontends(), problems);
     }
 
     @Override

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.portico.api.Backend;
 import dev.portico.api.BindAddress;
+import dev.portico.api.Durations;
 import dev.portico.api.Frontend;
 import dev.portico.api.Protocol;
 import dev.portico.api.Snapshot;
@@ -80,7 +81,7 @@ public final class L4ProxyWriter {
             ArrayNode backends = fe.putArray("backends");
             f.backends().stream().map(Backend::address).sorted().forEach(a -> backends.addObject().put("address", a));
             fe.put("healthInterval", healthIntervalSeconds(f.health().interval()));
-            fe.put("timeout", f.idleTimeout().equals(Frontend.DEFAULT_IDLE_TIMEOUT) ? "0s" : goDuration(f.idleTimeout()));
+            fe.put("timeout", f.idleTimeout().equals(Frontend.DEFAULT_IDLE_TIMEOUT) ? "0s" : Durations.formatGo(f.idleTimeout()));
         }
         try {
             return mapper.writeValueAsString(root);
@@ -148,49 +149,5 @@ public final class L4ProxyWriter {
     static int healthIntervalSeconds(Duration interval) {
         long ms = interval.toMillis();
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (ms + 999) / 1000));
-    }
-
-    /** A duration as Go's {@code time.Duration.String()} writes it: {@code 1h0m0s}, {@code 1m30s}, {@code 250ms}. */
-    static String goDuration(Duration d) {
-        long ns = d.toNanos();
-        if (ns == 0) {
-            return "0s";
-        }
-        StringBuilder sb = new StringBuilder();
-        if (ns < 0) {
-            sb.append('-');
-            ns = -ns;
-        }
-        if (ns < 1_000L) {
-            return sb.append(ns).append("ns").toString();
-        }
-        if (ns < 1_000_000L) {
-            return sb.append(fraction(ns, 1_000L)).append("µs").toString();
-        }
-        if (ns < 1_000_000_000L) {
-            return sb.append(fraction(ns, 1_000_000L)).append("ms").toString();
-        }
-        long hours = ns / 3_600_000_000_000L;
-        long rest = ns % 3_600_000_000_000L;
-        long minutes = rest / 60_000_000_000L;
-        long secondsNs = rest % 60_000_000_000L;
-        if (hours > 0) {
-            sb.append(hours).append('h');
-        }
-        if (hours > 0 || minutes > 0) {
-            sb.append(minutes).append('m');
-        }
-        return sb.append(fraction(secondsNs, 1_000_000_000L)).append('s').toString();
-    }
-
-    /** {@code value/unit} with the fraction Go prints: no trailing zeros, no point when whole. */
-    private static String fraction(long value, long unit) {
-        long whole = value / unit;
-        long frac = value % unit;
-        if (frac == 0) {
-            return Long.toString(whole);
-        }
-        String digits = Long.toString(unit + frac).substring(1).replaceAll("0+$", "");
-        return whole + "." + digits;
     }
 }

@@ -7,12 +7,16 @@ import dev.portico.api.Frontend;
 import dev.portico.api.FrontendSettings;
 import dev.portico.api.FrontendSettings.Setting;
 import dev.portico.api.InvalidConfigException;
-import dev.portico.discovery.file.ConfigParser;
+import dev.portico.discovery.file.FileBackendSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,6 +29,9 @@ class SettingsSyntaxesTest {
 
     /** A value each syntax writes the same way, per row; a new row without one fails below. */
     private static final Map<Setting<?>, String> SAMPLES = new LinkedHashMap<>();
+
+    @TempDir
+    static Path dir;
 
     static {
         SAMPLES.put(FrontendSettings.L4PROXY_HEALTH_INTERVAL, "7");
@@ -75,14 +82,15 @@ class SettingsSyntaxesTest {
 
     @Test
     void aMisspelledFileKeyAndAMisspelledAnnotationAreEachGivenTheRightKey() {
-        ConfigParser.Result r = ConfigParser.parse("a.yaml", """
+        FileBackendSource.Contents r = readFile("""
                 apiVersion: v1
                 frontends:
                   - bind: :80
                     maxConnectoins: 5
-                """, "file");
+                """);
         assertThat(r.problems()).extracting(Object::toString)
-                .containsExactly("a.yaml:4:5: unknown key 'maxConnectoins' (did you mean 'maxConnections'?)");
+                .containsExactly(dir.resolve("a.yaml") + ":4:5: unknown key 'maxConnectoins' (did you mean "
+                        + "'maxConnections'?)");
         assertThatThrownBy(() -> Annotations.parse(Map.of("portico.dev/max-connectoins", "5")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageStartingWith("annotation portico.dev/max-connectoins is not known to Portico "
@@ -109,9 +117,20 @@ class SettingsSyntaxesTest {
             }
             yaml.append("      ").append(key.substring(dot + 1)).append(": ").append(value).append('\n');
         }
-        ConfigParser.Result r = ConfigParser.parse("a.yaml", yaml.toString(), "file");
+        FileBackendSource.Contents r = readFile(yaml.toString());
         assertThat(r.problems()).as(yaml.toString()).isEmpty();
         return r.frontends().get(0).toBuilder().source(null).origin(null).build();
+    }
+
+    /** {@code text} as the file source reads it from a file {@code a.yaml}. */
+    private static FileBackendSource.Contents readFile(String text) {
+        Path file = dir.resolve("a.yaml");
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file, e);
+        }
+        return FileBackendSource.read(List.of(file));
     }
 
     private static Frontend fromAnnotations(Map<Setting<?>, String> given) {

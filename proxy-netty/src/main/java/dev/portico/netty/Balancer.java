@@ -1,5 +1,6 @@
-package dev.portico.api;
+package dev.portico.netty;
 
+import dev.portico.api.Backend;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -7,10 +8,10 @@ import java.util.List;
  * Picks a backend for a new connection. One instance serves one frontend and is called from every
  * I/O thread at once, so implementations are thread-safe and lock-free.
  *
- * <p>The engine's side of {@link BalancePolicy}, which is a closed set: a frontend chooses a policy,
- * not an implementation, and the implementations are not public.
+ * <p>The engine's side of {@link dev.portico.api.BalancePolicy}, which is a closed set: a frontend
+ * chooses a policy, not an implementation, so balancers are the engine's own ({@link Balancers#of}).
  */
-public interface Balancer {
+interface Balancer {
 
     /**
      * Picks one backend; called for each connection attempt, a retry included.

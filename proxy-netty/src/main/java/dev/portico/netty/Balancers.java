@@ -1,5 +1,7 @@
-package dev.portico.api;
+package dev.portico.netty;
 
+import dev.portico.api.Backend;
+import dev.portico.api.BalancePolicy;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -9,6 +11,16 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Balancers {
 
     private Balancers() {
+    }
+
+    /** A new balancer of this policy for one frontend. */
+    static Balancer of(BalancePolicy policy) {
+        return switch (policy) {
+            case RANDOM -> random();
+            case ROUND_ROBIN -> roundRobin();
+            case LEAST_CONNECTIONS -> leastConnections();
+            case SOURCE_HASH -> sourceHash();
+        };
     }
 
     private static int totalWeight(List<? extends Balancer.Candidate> candidates) {
@@ -32,7 +44,7 @@ final class Balancers {
     }
 
     /** Weighted random choice, l4proxy's behaviour. */
-    public static Balancer random() {
+    static Balancer random() {
         return (candidates, client) -> {
             int total = totalWeight(candidates);
             return total == 0 ? -1 : byWeight(candidates, ThreadLocalRandom.current().nextInt(total));
@@ -40,7 +52,7 @@ final class Balancers {
     }
 
     /** Weighted round-robin over the current candidates. */
-    public static Balancer roundRobin() {
+    static Balancer roundRobin() {
         AtomicLong next = new AtomicLong();
         return (candidates, client) -> {
             int total = totalWeight(candidates);
@@ -49,7 +61,7 @@ final class Balancers {
     }
 
     /** Fewest open connections per unit of weight; ties go to a random one of the least loaded. */
-    public static Balancer leastConnections() {
+    static Balancer leastConnections() {
         return (candidates, client) -> {
             int best = -1;
             int ties = 0;
@@ -83,7 +95,7 @@ final class Balancers {
      * {@code -weight / ln(u)} with {@code u} a uniform hash of (client, backend) in (0, 1); the highest
      * wins. Removing a backend moves only its own clients; adding one takes about 1/N of them.
      */
-    public static Balancer sourceHash() {
+    static Balancer sourceHash() {
         return (candidates, client) -> {
             long key = client == null || client.getAddress() == null ? 0 : hashBytes(client.getAddress().getAddress());
             int best = -1;

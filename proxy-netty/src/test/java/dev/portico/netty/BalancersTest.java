@@ -1,7 +1,9 @@
-package dev.portico.api;
+package dev.portico.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portico.api.Backend;
+import dev.portico.api.BalancePolicy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ class BalancersTest {
 
     @Test
     void roundRobinVisitsInTurnByWeight() {
-        Balancer rr = BalancePolicy.ROUND_ROBIN.newBalancer();
+        Balancer rr = Balancers.of(BalancePolicy.ROUND_ROBIN);
         List<C> c = cands(1, 0, 2, 0);
         int[] counts = new int[2];
         for (int i = 0; i < 300; i++) {
@@ -32,7 +34,7 @@ class BalancersTest {
 
     @Test
     void randomHonoursZeroWeight() {
-        Balancer r = BalancePolicy.RANDOM.newBalancer();
+        Balancer r = Balancers.of(BalancePolicy.RANDOM);
         List<C> c = cands(0, 0, 1, 0, 0, 0);
         for (int i = 0; i < 100; i++) {
             assertThat(r.pick(c, null)).isEqualTo(1);
@@ -42,7 +44,7 @@ class BalancersTest {
 
     @Test
     void randomSpreadsOverAll() {
-        Balancer r = BalancePolicy.RANDOM.newBalancer();
+        Balancer r = Balancers.of(BalancePolicy.RANDOM);
         List<C> c = cands(1, 0, 1, 0, 1, 0);
         boolean[] seen = new boolean[3];
         for (int i = 0; i < 1000; i++) {
@@ -53,7 +55,7 @@ class BalancersTest {
 
     @Test
     void leastConnectionsTakesTheLeastLoadedPerWeight() {
-        Balancer lc = BalancePolicy.LEAST_CONNECTIONS.newBalancer();
+        Balancer lc = Balancers.of(BalancePolicy.LEAST_CONNECTIONS);
         assertThat(lc.pick(cands(1, 5, 1, 2, 1, 7), null)).isEqualTo(1);
         // 6 connections at weight 3 (2 per unit) beat 3 at weight 1.
         assertThat(lc.pick(cands(1, 3, 3, 6), null)).isEqualTo(1);
@@ -62,7 +64,7 @@ class BalancersTest {
 
     @Test
     void sourceHashKeepsAClientOnItsBackend() throws Exception {
-        Balancer h = BalancePolicy.SOURCE_HASH.newBalancer();
+        Balancer h = Balancers.of(BalancePolicy.SOURCE_HASH);
         List<C> c = cands(1, 0, 1, 0, 1, 0);
         java.net.InetSocketAddress client = new java.net.InetSocketAddress(java.net.InetAddress.getByName("192.0.2.7"), 1);
         int first = h.pick(c, client);
@@ -74,7 +76,7 @@ class BalancersTest {
 
     @Test
     void addingABackendMovesAboutOneNthOfClientsAndOnlyToIt() throws Exception {
-        Balancer h = BalancePolicy.SOURCE_HASH.newBalancer();
+        Balancer h = Balancers.of(BalancePolicy.SOURCE_HASH);
         int n = 5;
         List<C> before = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -100,7 +102,7 @@ class BalancersTest {
 
     @Test
     void removingABackendMovesOnlyItsClients() throws Exception {
-        Balancer h = BalancePolicy.SOURCE_HASH.newBalancer();
+        Balancer h = Balancers.of(BalancePolicy.SOURCE_HASH);
         List<C> before = cands(1, 0, 1, 0, 1, 0, 1, 0);
         List<C> after = new ArrayList<>(before);
         C removed = after.remove(2);
@@ -116,7 +118,7 @@ class BalancersTest {
 
     @Test
     void sourceHashHonoursWeights() throws Exception {
-        Balancer h = BalancePolicy.SOURCE_HASH.newBalancer();
+        Balancer h = Balancers.of(BalancePolicy.SOURCE_HASH);
         List<C> c = cands(1, 0, 3, 0);
         int[] counts = new int[2];
         for (int i = 0; i < 20_000; i++) {
