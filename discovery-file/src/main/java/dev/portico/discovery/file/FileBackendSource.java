@@ -133,7 +133,12 @@ public final class FileBackendSource implements BackendSource {
      *                  no frontends
      */
     public record Contents(List<Frontend> frontends, List<SourceError> problems) {
-        /** Copies both lists. */
+        /**
+         * Copies both lists.
+         *
+         * @param frontends the good files' frontends
+         * @param problems  the problems of the others, with their places
+         */
         public Contents {
             frontends = List.copyOf(frontends);
             problems = List.copyOf(problems);
