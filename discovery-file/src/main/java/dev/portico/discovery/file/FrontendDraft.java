@@ -60,10 +60,18 @@ final class FrontendDraft {
      */
     void checkBlock(String block, Mark at) {
         Frontend.Builder alone = Frontend.builder(BindAddress.wildcard(0));
+        boolean any = false;
         for (Map.Entry<Setting<?>, Read> r : reads.entrySet()) {
             if (r.getKey().fileKey().startsWith(block + ".")) {
                 r.getValue().set().accept(alone);
+                any = true;
             }
+        }
+        String acceptProxy = FrontendSettings.ACCEPT_PROXY.fileKey();
+        if (!any && acceptProxy.startsWith(block + ".")) {
+            // An empty acceptProxy block asks for PROXY headers from nobody: a half-written setting,
+            // not "off" (leaving the block out is off).
+            alone.acceptProxyFrom(List.of());
         }
         try {
             alone.build();

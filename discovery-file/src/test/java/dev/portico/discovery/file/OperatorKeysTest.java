@@ -86,4 +86,19 @@ class OperatorKeysTest {
                 "ops.yaml:9:21: maxConnections: -1 is out of range (0-2147483647)",
                 "ops.yaml:11:7: accepting PROXY headers needs at least one trusted network");
     }
+
+    @Test
+    void anEmptyAcceptProxyBlockIsAnErrorAtTheBlockNotSilentlyOff() {
+        ConfigParser.Result r = parse("""
+                apiVersion: v1
+                frontends:
+                  - bind: :443
+                    backends:
+                      - address: 10.0.0.100:443
+                    acceptProxy: {}
+                """);
+        assertThat(r.frontends()).isEmpty();
+        assertThat(r.problems()).extracting(Object::toString).containsExactly(
+                "ops.yaml:6:18: accepting PROXY headers needs at least one trusted network");
+    }
 }
