@@ -3,6 +3,7 @@ package dev.portico.netty;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ final class ListenerSockets {
 
     /**
      * Binds {@code addr} once per acceptor group with {@code bind}; on any failure closes what it
-     * opened. Blocks the calling (control) thread for at most 10 s per socket.
+     * opened. Blocks the calling (control) thread for at most 10 s per socket. With SO_REUSEPORT
+     * a port another process holds is refused as a plain bind would be ({@link ForeignListeners}).
      */
     static Bound open(EngineContext ctx, InetSocketAddress addr,
                       BiFunction<EventLoopGroup, InetSocketAddress, ChannelFuture> bind) {
@@ -39,6 +41,15 @@ final class ListenerSockets {
                 return new Bound(List.of(), "bind to " + addr + " failed: " + why);
             }
             opened.add(f.channel());
+            if (opened.size() == 1 && ctx.reusePort()) {
+                boolean udp = f.channel() instanceof DatagramChannel;
+                String other = ForeignListeners.find(addr, udp);
+                if (other != null) {
+                    opened.forEach(Channel::close);
+                    return new Bound(List.of(), "bind to " + addr + " failed: "
+                            + NettyErrors.describeForeignListener(addr, other, udp, ctx.recheckInterval()));
+                }
+            }
             // Port 0: every further socket joins the port the first one got.
             target = new InetSocketAddress(addr.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
         }

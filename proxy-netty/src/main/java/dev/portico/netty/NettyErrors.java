@@ -157,6 +157,16 @@ final class NettyErrors {
         return describe(t) + again;
     }
 
+    /**
+     * Why a listener with SO_REUSEPORT does not take {@code address}: {@code other} (another
+     * process's socket) would share it.
+     */
+    static String describeForeignListener(InetSocketAddress address, String other, boolean udp, Duration retry) {
+        return "address already in use (another process " + (udp ? "is bound to " : "listens on ") + other
+                + ", and with SO_REUSEPORT the two would share the port; see 'ss -" + (udp ? "lunp" : "ltnp")
+                + " sport = :" + address.getPort() + "')" + "; retrying every " + seconds(retry);
+    }
+
     private static String plainWords(String message) {
         if (message == null) {
             return null;

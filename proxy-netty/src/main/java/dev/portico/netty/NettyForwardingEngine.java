@@ -482,9 +482,11 @@ public final class NettyForwardingEngine implements ForwardingEngine {
          * connections stay on the thread that accepted them: no hand-off to another loop (an
          * eventfd write and a wake-up per connection, benchmarks/README.md "Per-connection cost").
          * On by default with epoll and io_uring and more than one I/O thread; nio has no
-         * SO_REUSEPORT and accepts on one socket for all loops. The price: a second process of
-         * the same user that also sets SO_REUSEPORT on the same port shares it instead of failing
-         * to bind; {@code false} keeps the port exclusive.
+         * SO_REUSEPORT and accepts on one socket for all loops. The kernel would let a second
+         * process of the same user that also sets SO_REUSEPORT share the port (a second router
+         * started by hand, taking half the connections); the engine looks for such a socket in
+         * /proc before it keeps a bind and refuses the port as a plain bind would ("address
+         * already in use", retried). {@code false} leaves that to the kernel alone.
          *
          * @param value true for a socket per I/O thread, false for one socket per listener
          * @return this builder
