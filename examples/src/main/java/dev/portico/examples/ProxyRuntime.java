@@ -47,6 +47,11 @@ final class ProxyRuntime {
     private final SystemdNotifier notifier;
     private final Hangup.Applies applies;
 
+    // Set before the first frontend listens, read by the stop hook.
+    private volatile Duration drainTimeout;
+    private volatile Runnable alsoClose = () -> { };
+    private Thread stopHook;
+
     private ProxyRuntime(Logger log, NettyForwardingEngine engine, SourceCoordinator coordinator,
                          MetricsServer metricsServer, PorticoMetrics metrics, List<BackendSource> sources,
                          SystemdNotifier notifier, Hangup.Applies applies) {
@@ -153,13 +158,21 @@ final class ProxyRuntime {
             metrics.bind(engine, coordinator, sources.stream().map(BackendSource::name).toList(), Portico.version());
         }
         notifier.statusFrom(() -> statusLine(engine, coordinator));
-        coordinator.start();
-        if (!awaitFirstApply(coordinator, firstApplyWait, log)) {
-            log.warn("the configuration has not been applied after {}; carrying on, it is applied when it comes",
-                    Durations.format(firstApplyWait));
-        }
         ProxyRuntime runtime = new ProxyRuntime(log, engine, coordinator, metricsServer, metrics, sources, notifier,
                 applies);
+        // Before the first frontend listens: a SIGTERM from then on (systemd stopping a router that
+        // is still starting) drains and exits 0, never the JVM's bare 143.
+        runtime.installStopHook(options.drainTimeout);
+        try {
+            coordinator.start();
+            if (!awaitFirstApply(coordinator, firstApplyWait, log)) {
+                log.warn("the configuration has not been applied after {}; carrying on, it is applied when it comes",
+                        Durations.format(firstApplyWait));
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            runtime.removeStopHook();
+            throw e;
+        }
         hangup.reloadWith(runtime::reload);
         return runtime;
     }
@@ -292,6 +305,9 @@ final class ProxyRuntime {
 
     /** Stops at once, for a start that is given up. */
     void stopNow() {
+        if (!removeStopHook()) {
+            return; // a signal is stopping the process already, through the hook
+        }
         notifier.close();
         coordinator.close();
         engine.close(Duration.ZERO);
@@ -307,35 +323,59 @@ final class ProxyRuntime {
         }
     }
 
+    private void installStopHook(Duration drain) {
+        drainTimeout = drain;
+        stopHook = new Thread(this::stopOnSignal, "portico-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopHook);
+    }
+
+    /** Whether the hook was removed; false when the JVM is already shutting down (it runs the hook). */
+    private boolean removeStopHook() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopHook);
+            return true;
+        } catch (IllegalStateException shuttingDown) {
+            log.debug("not removing the stop hook: the JVM is shutting down ({})", shuttingDown.getMessage());
+            return false;
+        }
+    }
+
     /**
-     * Blocks until SIGTERM or Ctrl-C, then stops the sources, lets open connections finish for up to
-     * {@code drainTimeout}, runs {@code alsoClose} and ends the process with status 0 (the JVM's
-     * own status after a signal would be 143 or 130, which systemd counts as a failure).
+     * The shutdown hook: stops the sources, lets open connections finish for up to the drain
+     * timeout, runs what {@link #runUntilStopped} was given and ends the process with status 0 (the
+     * JVM's own status after a signal would be 143 or 130, which systemd counts as a failure).
+     */
+    private void stopOnSignal() {
+        int status = 0;
+        try {
+            notifier.stopping();
+            long open = engine.status().activeConnections();
+            Duration drain = drainTimeout;
+            log.info("stopping: closing listeners; {} open connection(s) get up to {} to finish", open,
+                    Durations.format(drain));
+            coordinator.close();
+            engine.close(drain);
+            alsoClose.run();
+            closeMetrics();
+            log.info("stopped");
+        } catch (RuntimeException e) {
+            log.error("shutdown failed", e);
+            status = Portico.EXIT_FAILURE;
+        } finally {
+            // The access log's last lines are still queued in its async appender.
+            Logging.flush();
+            // Exits with our status rather than the signal's; nothing else is left to run.
+            Runtime.getRuntime().halt(status);
+        }
+    }
+
+    /**
+     * Blocks until SIGTERM or Ctrl-C (the hook installed at the start then stops everything, lets
+     * open connections finish for up to {@code drainTimeout}, runs {@code alsoClose} and exits 0).
      */
     void runUntilStopped(Duration drainTimeout, Runnable alsoClose) throws InterruptedException {
-        Thread hook = new Thread(() -> {
-            int status = 0;
-            try {
-                notifier.stopping();
-                long open = engine.status().activeConnections();
-                log.info("stopping: closing listeners; {} open connection(s) get up to {} to finish", open,
-                        Durations.format(drainTimeout));
-                coordinator.close();
-                engine.close(drainTimeout);
-                alsoClose.run();
-                closeMetrics();
-                log.info("stopped");
-            } catch (RuntimeException e) {
-                log.error("shutdown failed", e);
-                status = Portico.EXIT_FAILURE;
-            } finally {
-                // The access log's last lines are still queued in its async appender.
-                Logging.flush();
-                // Exits with our status rather than the signal's; nothing else is left to run.
-                Runtime.getRuntime().halt(status);
-            }
-        }, "portico-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        this.drainTimeout = drainTimeout;
+        this.alsoClose = alsoClose;
         notifier.ready();
         new CountDownLatch(1).await();
     }
