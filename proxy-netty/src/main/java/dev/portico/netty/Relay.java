@@ -62,7 +62,8 @@ final class Relay {
         this.client = client;
         this.clientReads = frontend.context().countingAllocator();
         client.config().setRecvByteBufAllocator(clientReads);
-        this.idle = new IdleTimer(client.eventLoop(), () -> frontend.config().idleTimeout(), this::idleTimeout);
+        this.idle = new IdleTimer(client.eventLoop(), () -> frontend.config().idleTimeout(), this::written,
+                this::idleTimeout);
     }
 
     /** Bytes read from the client (and forwarded, or about to be, to the backend). */
@@ -73,6 +74,14 @@ final class Relay {
     /** Bytes read from the backend (and forwarded, or about to be, to the client). */
     long toClient() {
         return backend == null ? 0 : backend.bytesRead();
+    }
+
+    /**
+     * Bytes read that the proxy no longer queues: handed to a socket (or, before the backend
+     * connects, held for it). The idle timer watches this move while a slow reader drains.
+     */
+    private long written() {
+        return fromClient() + toClient() - bufferedBytes();
     }
 
     /**
@@ -157,7 +166,7 @@ final class Relay {
         early.add(msg);
     }
 
-    /** Bytes moved in either direction. */
+    /** Bytes were read and forwarded (flushed as far as the peer takes them now). */
     void activity() {
         idle.activity();
     }
