@@ -202,7 +202,11 @@ final class Relay {
     private void shutdownPeerOutput(Channel peer) {
         boolean toClient = peer == client;
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
-            if (!flushed.isSuccess() || !peer.isActive()) {
+            if (!flushed.isSuccess()) {
+                reset(toClient, flushed.cause());
+                return;
+            }
+            if (!peer.isActive()) {
                 close(reason);
                 return;
             }
@@ -216,8 +220,11 @@ final class Relay {
                 close(reason);
             } else if (peer instanceof DuplexChannel d) {
                 d.shutdownOutput().addListener(shut -> {
+                    // E.g. ENOTCONN: the peer reset before its reset was read (epoll sees a
+                    // client's RST only when it reads). A reset it is, passed on as one, not a
+                    // close that the other side would take for a complete stream.
                     if (!shut.isSuccess()) {
-                        close(reason);
+                        reset(toClient, shut.cause());
                     }
                 });
             }
