@@ -62,7 +62,8 @@ final class Relay {
         this.client = client;
         this.clientReads = frontend.context().countingAllocator();
         client.config().setRecvByteBufAllocator(clientReads);
-        this.idle = new IdleTimer(client.eventLoop(), () -> frontend.config().idleTimeout(), this::idleTimeout);
+        this.idle = new IdleTimer(client.eventLoop(), () -> frontend.config().idleTimeout(), this::written,
+                this::idleTimeout);
     }
 
     /** Bytes read from the client (and forwarded, or about to be, to the backend). */
@@ -73,6 +74,14 @@ final class Relay {
     /** Bytes read from the backend (and forwarded, or about to be, to the client). */
     long toClient() {
         return backend == null ? 0 : backend.bytesRead();
+    }
+
+    /**
+     * Bytes read that the proxy no longer queues: handed to a socket (or, before the backend
+     * connects, held for it). The idle timer watches this move while a slow reader drains.
+     */
+    private long written() {
+        return fromClient() + toClient() - bufferedBytes();
     }
 
     /**
@@ -157,7 +166,7 @@ final class Relay {
         early.add(msg);
     }
 
-    /** Bytes moved in either direction. */
+    /** Bytes were read and forwarded (flushed as far as the peer takes them now). */
     void activity() {
         idle.activity();
     }
@@ -193,7 +202,11 @@ final class Relay {
     private void shutdownPeerOutput(Channel peer) {
         boolean toClient = peer == client;
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
-            if (!flushed.isSuccess() || !peer.isActive()) {
+            if (!flushed.isSuccess()) {
+                reset(toClient, flushed.cause());
+                return;
+            }
+            if (!peer.isActive()) {
                 close(reason);
                 return;
             }
@@ -207,8 +220,11 @@ final class Relay {
                 close(reason);
             } else if (peer instanceof DuplexChannel d) {
                 d.shutdownOutput().addListener(shut -> {
+                    // E.g. ENOTCONN: the peer reset before its reset was read (epoll sees a
+                    // client's RST only when it reads). A reset it is, passed on as one, not a
+                    // close that the other side would take for a complete stream.
                     if (!shut.isSuccess()) {
-                        close(reason);
+                        reset(toClient, shut.cause());
                     }
                 });
             }

@@ -45,12 +45,14 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (wrote) {
-            relay.activity();
             wrote = false;
             Channel peer = relay.peerOf(clientSide);
             if (peer != null) {
                 peer.flush();
             }
+            // After the flush: what it wrote belongs to this read, what stays queued is written
+            // later and counted by the idle timer when it goes.
+            relay.activity();
         }
     }
 

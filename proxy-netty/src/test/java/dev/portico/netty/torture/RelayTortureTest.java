@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *   <li>{@code portico.torture.seed}: the round seed (scenario i has seed + i); with
  *       {@code portico.torture.count=1} it replays exactly the scenario of that seed;</li>
  *   <li>{@code portico.torture.count}: connections per round (default 150, all at once);</li>
+ *   <li>{@code portico.torture.order}: only scenarios of that order, e.g. {@code IDLE};</li>
  *   <li>{@code portico.soak}: a duration such as {@code 10m}: rounds with new seeds, on every
  *       transport, until it has passed.</li>
  * </ul>

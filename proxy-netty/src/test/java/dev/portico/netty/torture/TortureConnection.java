@@ -48,11 +48,19 @@ final class TortureConnection {
     // the reader then sees a plain EOF, so the peer's view of a reset is the two together.
     private volatile boolean clientWriterSawReset;
     private volatile boolean backendWriterSawReset;
+    // IDLE connections only: when each direction's bytes moved, to judge an end by the idle timeout.
+    private final StreamLog toBackendLog;
+    private final StreamLog toClientLog;
+    private volatile long startedNanos;
+    private String idleNote;
 
     TortureConnection(Scenario scenario, ServerSocket backendListener, InetSocketAddress proxy) {
         this.scenario = scenario;
         this.backendListener = backendListener;
         this.proxy = proxy;
+        boolean idle = scenario.order() == Order.IDLE;
+        this.toBackendLog = idle ? new StreamLog() : null;
+        this.toClientLog = idle ? new StreamLog() : null;
     }
 
     /** Opens the backend listener of a scenario, its receive buffer set for the connection it accepts. */
@@ -66,6 +74,7 @@ final class TortureConnection {
 
     /** Starts both peers on {@code pool}; the future completes when both directions have ended. */
     CompletableFuture<Void> start(ExecutorService pool) {
+        startedNanos = System.nanoTime();
         CompletableFuture<Void> backendSide = CompletableFuture.runAsync(this::runBackend, pool);
         CompletableFuture<Void> clientSide = CompletableFuture.runAsync(this::runClient, pool);
         return CompletableFuture.allOf(backendSide, clientSide, toClient, toBackend);
@@ -108,7 +117,8 @@ final class TortureConnection {
         CompletableFuture<Received> mine = isClient ? toClient : toBackend;
         Order order = scenario.order();
         boolean writeAfterEof = isClient ? order == Order.BACKEND_FIRST : order == Order.CLIENT_FIRST;
-        Thread reader = new Thread(() -> mine.complete(read(s, other, me)), "torture-read");
+        StreamLog in = isClient ? toClientLog : toBackendLog;
+        Thread reader = new Thread(() -> mine.complete(read(s, other, me, in)), "torture-read");
         reader.setDaemon(true);
         reader.start();
         if (writeAfterEof) {
@@ -135,13 +145,18 @@ final class TortureConnection {
         Random r = new Random(me.key());
         byte[] buf = new byte[me.maxWrite()];
         long sent = 0;
+        StreamLog log = isClient ? toBackendLog : toClientLog;
         try {
             OutputStream out = s.getOutputStream();
             while (sent < total) {
                 int n = (int) Math.min(total - sent, 1 + r.nextInt(me.maxWrite()));
                 Pattern.fill(me.key(), sent, buf, 0, n);
+                long issued = System.nanoTime();
                 out.write(buf, 0, n);
                 sent += n;
+                if (log != null) {
+                    log.wrote(sent, issued, System.nanoTime());
+                }
             }
             out.flush();
             if (resetHere) {
@@ -151,6 +166,9 @@ final class TortureConnection {
                 s.shutdownOutput();
             }
         } catch (IOException e) {
+            if (log != null) {
+                log.writeFailed(System.nanoTime());
+            }
             writeErrors.add((isClient ? "client" : "backend") + " writer failed after " + sent + " B: " + e);
             if (String.valueOf(e.getMessage()).contains("reset")) {
                 if (isClient) {
@@ -163,7 +181,15 @@ final class TortureConnection {
     }
 
     /** Reads the stream of {@code from} until it ends, checking every byte. */
-    private Received read(Socket s, Side from, Side me) {
+    private Received read(Socket s, Side from, Side me, StreamLog log) {
+        Received r = readAll(s, from, me, log);
+        if (log != null) {
+            log.ended(System.nanoTime());
+        }
+        return r;
+    }
+
+    private Received readAll(Socket s, Side from, Side me, StreamLog log) {
         byte[] buf = new byte[me.readBuffer()];
         byte[] scratch = new byte[me.readBuffer()];
         long got = 0;
@@ -171,12 +197,22 @@ final class TortureConnection {
         try {
             InputStream in = s.getInputStream();
             int n;
-            while ((n = in.read(buf)) >= 0) {
+            while (true) {
+                if (log != null) {
+                    log.reading(System.nanoTime());
+                }
+                n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
                 int bad = Pattern.firstMismatch(from.key(), got, buf, 0, n, scratch);
                 if (bad >= 0) {
                     return new Received(got + bad, End.MISMATCH, "byte " + (got + bad) + " differs");
                 }
                 got += n;
+                if (log != null) {
+                    log.read(got, System.nanoTime());
+                }
                 if (got > from.bytes()) {
                     return new Received(got, End.MISMATCH, "more bytes than were sent");
                 }
@@ -209,7 +245,31 @@ final class TortureConnection {
         if (reset == null) {
             out.addAll(writeErrors);
         }
-        return out;
+        if (out.isEmpty() || toBackendLog == null || !endedByPeerOrProxy(toBackend.join())
+                || !endedByPeerOrProxy(toClient.join())) {
+            return out;
+        }
+        // An IDLE connection that ended early: right only if nothing moved for the idle timeout.
+        List<String> wrong = new ArrayList<>();
+        String note = IdleJudge.judge(wrong, startedNanos, Scenario.IDLE_TIMEOUT, toBackendLog, toClientLog);
+        if (note == null) {
+            out.addAll(wrong);
+            return out;
+        }
+        idleNote = note + "; what the peers saw: " + String.join("; ", out);
+        return List.of();
+    }
+
+    private static boolean endedByPeerOrProxy(Received r) {
+        return r.end() == End.EOF || r.end() == End.RESET;
+    }
+
+    /**
+     * Why the proxy was right to end this connection early, after {@link #problems()} found
+     * nothing wrong with one that ended so; {@code null} when it did not end early.
+     */
+    String idleNote() {
+        return idleNote;
     }
 
     private static void check(List<String> out, String direction, Received r, boolean receiverWriterSawReset,
