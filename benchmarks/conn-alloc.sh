@@ -11,33 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
-work=$(mktemp -d "${TMPDIR:-/tmp}/conn-alloc.XXXXXX")
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-port_http=28190 port_portico=28191
-
-wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never listened" >&2; exit 1; }
-
-mkdir -p "$work/www" "$work/cfg" "$work/out"; head -c 100 /dev/zero | tr '\0' x >"$work/www/100b"; chmod -R a+rX "$work"
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.err warn;
-events { worker_connections 4096; }
-http { access_log off; server { listen 127.0.0.1:$port_http backlog=4096; root $work/www; } }
-CONF
-nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' & pids+=($!)
-cat >"$work/cfg/portico.yaml" <<CONF
-apiVersion: v1
-frontends:
-  - bind: 127.0.0.1:$port_portico
-    backends:
-      - address: 127.0.0.1:$port_http
-    healthInterval: 5
-    timeout: 30s
-CONF
-PORTICO_CACHE_DIR=$work/cache examples/src/main/dist/portico router -c "$work/cfg/portico.yaml" ${PORTICO_ARGS:-} 2>"$work/out/portico.log" & pids+=($!)
-wait_port $port_http; wait_port $port_portico
-pid=$(pgrep -f "portico.jar router -c $work/cfg/portico.yaml" | head -1)
+# shellcheck source=benchmarks/conn-setup.sh
+source benchmarks/conn-setup.sh
+conn_setup conn-alloc 28190 28191
 
 load() { wrk -t1 -c8 -d"$1" -H "Connection: close" "http://127.0.0.1:$port_portico/100b" | awk '/requests in/ {print $1}'; }
 load 3s >/dev/null   # warm-up (JIT)
