@@ -243,6 +243,9 @@ class RealApiServerIT {
                             && SniLauncherIT.greetingFor(port, SniLauncherIT.hello("x.apps.example.org")).equals("apps"));
             assertThat(SniLauncherIT.greetingFor(port, SniLauncherIT.hello("GRAFANA.example.org"))).isEqualTo("grafana");
             assertThat(SniLauncherIT.greetingFor(port, SniLauncherIT.hello("y.apps.example.org"))).isEqualTo("apps");
+            // Each Service's own backend took the connections routed by its names.
+            assertThat(grafana.accepted.get()).isPositive();
+            assertThat(apps.accepted.get()).isPositive();
         }
     }
 
