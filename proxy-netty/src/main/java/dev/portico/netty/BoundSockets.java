@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 final class BoundSockets {
     private final EngineContext ctx;
     private final BiFunction<EventLoopGroup, InetSocketAddress, ChannelFuture> bindOne;
+    private final boolean udp;
     private final Consumer<String> newFailure;
     private volatile List<Channel> servers = List.of();
     private volatile InetSocketAddress bound;
@@ -28,12 +29,14 @@ final class BoundSockets {
     private volatile String error = "not started";
 
     /**
+     * @param udp        whether the sockets are UDP (else TCP listeners)
      * @param bindOne    binds one socket on an acceptor group
      * @param newFailure told each failure reason that differs from the last one, to report it once
      */
-    BoundSockets(EngineContext ctx, BiFunction<EventLoopGroup, InetSocketAddress, ChannelFuture> bindOne,
+    BoundSockets(EngineContext ctx, boolean udp, BiFunction<EventLoopGroup, InetSocketAddress, ChannelFuture> bindOne,
                  Consumer<String> newFailure) {
         this.ctx = ctx;
+        this.udp = udp;
         this.bindOne = bindOne;
         this.newFailure = newFailure;
     }
@@ -60,7 +63,7 @@ final class BoundSockets {
         } catch (UnresolvableBindException e) {
             return failed(e.getMessage());
         }
-        ListenerSockets.Bound sockets = ListenerSockets.open(ctx, addr, bindOne);
+        ListenerSockets.Bound sockets = ListenerSockets.open(ctx, addr, udp, bindOne);
         if (sockets.failure() != null) {
             return failed(sockets.failure());
         }

@@ -31,12 +31,34 @@ final class ForeignListeners {
     }
 
     /**
-     * Another process's socket that {@code addr} would share, as {@code address:port}, or
-     * {@code null} for none. Addresses overlap when equal or when either is a wildcard, as they
-     * would for a bind without SO_REUSEPORT.
+     * Another process's socket that a bind of {@code addr} with SO_REUSEPORT would share, as
+     * {@code address:port}, or {@code null} for none. Cheap when the port is free: a plain bind of
+     * a probe socket (without SO_REUSEPORT) tells; only when that bind finds the port in use are the
+     * {@code /proc} tables read, to tell this process's own sockets (a listener moving between
+     * frontends, a draining one) from another's. Reading them for every bind would make an apply
+     * of thousands of frontends quadratic.
      */
-    static String find(InetSocketAddress addr, boolean udp) {
+    static String holder(InetSocketAddress addr, boolean udp) {
+        if (addr.getPort() == 0 || probeBinds(addr, udp)) {
+            return null;
+        }
         return find(addr, udp, Path.of("/proc"));
+    }
+
+    /** Whether a socket without SO_REUSEPORT can bind {@code addr}; any failure but "in use" counts as yes. */
+    private static boolean probeBinds(InetSocketAddress addr, boolean udp) {
+        try (java.nio.channels.NetworkChannel probe = udp ? java.nio.channels.DatagramChannel.open()
+                : java.nio.channels.ServerSocketChannel.open()) {
+            probe.bind(addr);
+            return true;
+        } catch (java.net.BindException e) {
+            // Only "in use" says someone holds the port; anything else (an address not on this
+            // machine, a privileged port) the real bind reports in its own words.
+            return e.getMessage() == null || !e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use");
+        } catch (IOException e) {
+            log.debug("probe bind of {} failed: {}", addr, e.toString());
+            return true;
+        }
     }
 
     static String find(InetSocketAddress addr, boolean udp, Path proc) {

@@ -2,6 +2,7 @@ package dev.portico.netty;
 
 import dev.portico.api.EngineStatus.ListenerState;
 import dev.portico.api.Frontend;
+import dev.portico.api.Protocol;
 import dev.portico.api.LogSafe;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
@@ -36,7 +37,7 @@ final class FrontendListener {
                      BiFunction<EventLoopGroup, InetSocketAddress, ChannelFuture> bindOne) {
         this.ctx = ctx;
         this.config = config;
-        this.sockets = new BoundSockets(ctx, bindOne, this::reportFailure);
+        this.sockets = new BoundSockets(ctx, config.get().protocol() == Protocol.UDP, bindOne, this::reportFailure);
     }
 
     /** The socket address listened on, {@code null} while not listening. */

@@ -3,7 +3,6 @@ package dev.portico.netty;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.DatagramChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +26,15 @@ final class ListenerSockets {
      * opened. Blocks the calling (control) thread for at most 10 s per socket. With SO_REUSEPORT
      * a port another process holds is refused as a plain bind would be ({@link ForeignListeners}).
      */
-    static Bound open(EngineContext ctx, InetSocketAddress addr,
+    static Bound open(EngineContext ctx, InetSocketAddress addr, boolean udp,
                       BiFunction<EventLoopGroup, InetSocketAddress, ChannelFuture> bind) {
+        if (ctx.reusePort()) {
+            String other = ForeignListeners.holder(addr, udp);
+            if (other != null) {
+                return new Bound(List.of(), "bind to " + addr + " failed: "
+                        + NettyErrors.describeForeignListener(addr, other, udp, ctx.recheckInterval()));
+            }
+        }
         List<Channel> opened = new ArrayList<>();
         InetSocketAddress target = addr;
         for (EventLoopGroup loops : ctx.acceptorGroups()) {
@@ -41,15 +47,6 @@ final class ListenerSockets {
                 return new Bound(List.of(), "bind to " + addr + " failed: " + why);
             }
             opened.add(f.channel());
-            if (opened.size() == 1 && ctx.reusePort()) {
-                boolean udp = f.channel() instanceof DatagramChannel;
-                String other = ForeignListeners.find(addr, udp);
-                if (other != null) {
-                    opened.forEach(Channel::close);
-                    return new Bound(List.of(), "bind to " + addr + " failed: "
-                            + NettyErrors.describeForeignListener(addr, other, udp, ctx.recheckInterval()));
-                }
-            }
             // Port 0: every further socket joins the port the first one got.
             target = new InetSocketAddress(addr.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
         }

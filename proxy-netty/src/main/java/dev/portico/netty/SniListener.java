@@ -30,7 +30,7 @@ final class SniListener {
         this.ctx = ctx;
         this.bind = bind;
         this.acceptErrors = new AcceptErrorHandler(this::label);
-        this.sockets = new BoundSockets(ctx, (loops, target) -> ctx.serverBootstrap(
+        this.sockets = new BoundSockets(ctx, false, (loops, target) -> ctx.serverBootstrap(
                 loops, acceptErrors, ch -> ch.pipeline().addLast(new SniRouter(this))).bind(target), this::reportFailure);
     }
 

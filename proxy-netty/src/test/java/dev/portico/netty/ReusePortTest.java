@@ -37,7 +37,7 @@ class ReusePortTest extends EngineTestSupport {
         Set<EventLoop> serving = ConcurrentHashMap.newKeySet();
         List<String> handOffs = new CopyOnWriteArrayList<>();
         AtomicInteger accepted = new AtomicInteger();
-        ListenerSockets.Bound bound = ListenerSockets.open(engine.context(), new InetSocketAddress("127.0.0.1", 0),
+        ListenerSockets.Bound bound = ListenerSockets.open(engine.context(), new InetSocketAddress("127.0.0.1", 0), false,
                 (loops, target) -> engine.context().serverBootstrap(loops, new ChannelInboundHandlerAdapter(), ch -> {
                     serving.add(ch.eventLoop());
                     if (ch.eventLoop() != ch.parent().eventLoop()) {
