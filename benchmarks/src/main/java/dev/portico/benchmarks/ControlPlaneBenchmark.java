@@ -73,7 +73,9 @@ public class ControlPlaneBenchmark {
         List<Frontend> b = new ArrayList<>(stateA.frontends());
         b.set(0, frontends(0, 1, "file", true).get(0));
         stateB = new DesiredState(b);
-        engine = NettyForwardingEngine.builder().ioThreads(2).build();
+        // One listening socket per frontend: with SO_REUSEPORT (the default) 10,000 frontends would
+        // take one per I/O thread, 20,000 descriptors, the whole of a common limit.
+        engine = NettyForwardingEngine.builder().ioThreads(2).reusePort(false).build();
         ApplyResult first = engine.apply(stateA);
         if (!first.failures().isEmpty()) {
             throw new IllegalStateException(first.failures().size() + " listeners failed, first: "

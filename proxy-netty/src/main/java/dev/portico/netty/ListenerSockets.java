@@ -42,7 +42,7 @@ final class ListenerSockets {
             if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
                 String why = f.isDone() ? NettyErrors.describeBind(f.cause(), addr, ctx.recheckInterval())
                         : "timed out";
-                f.channel().close();
+                closeFailed(f.channel());
                 opened.forEach(Channel::close);
                 return new Bound(List.of(), "bind to " + addr + " failed: " + why);
             }
@@ -51,5 +51,17 @@ final class ListenerSockets {
             target = new InetSocketAddress(addr.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
         }
         return new Bound(List.copyOf(opened), null);
+    }
+
+    /**
+     * A socket whose bind failed may never have been registered (no descriptor left to create it:
+     * Netty hands back a placeholder channel), and closing that through its pipeline throws.
+     */
+    private static void closeFailed(Channel ch) {
+        if (ch.isRegistered()) {
+            ch.close();
+        } else {
+            ch.unsafe().closeForcibly();
+        }
     }
 }
