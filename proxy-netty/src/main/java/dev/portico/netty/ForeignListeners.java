@@ -1,14 +1,20 @@
 package dev.portico.netty;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteOrder;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,14 +53,13 @@ final class ForeignListeners {
 
     /** Whether a socket without SO_REUSEPORT can bind {@code addr}; any failure but "in use" counts as yes. */
     private static boolean probeBinds(InetSocketAddress addr, boolean udp) {
-        try (java.nio.channels.NetworkChannel probe = udp ? java.nio.channels.DatagramChannel.open()
-                : java.nio.channels.ServerSocketChannel.open()) {
+        try (NetworkChannel probe = udp ? DatagramChannel.open() : ServerSocketChannel.open()) {
             probe.bind(addr);
             return true;
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             // Only "in use" says someone holds the port; anything else (an address not on this
             // machine, a privileged port) the real bind reports in its own words.
-            return e.getMessage() == null || !e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use");
+            return e.getMessage() == null || !e.getMessage().toLowerCase(Locale.ROOT).contains("in use");
         } catch (IOException e) {
             log.debug("probe bind of {} failed: {}", addr, e.toString());
             return true;
@@ -117,7 +122,7 @@ final class ForeignListeners {
             for (int word = 0; word < b.length / 4; word++) {
                 // /proc prints each word as the host's int; the bytes are in network order in memory.
                 int v = Integer.parseUnsignedInt(hex.substring(word * 8, word * 8 + 8), 16);
-                if (java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN) {
+                if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
                     v = Integer.reverseBytes(v);
                 }
                 b[word * 4] = (byte) (v >>> 24);
