@@ -48,17 +48,7 @@ class RouterEndToEndIT {
         int first = Net.freePort();
         int second = Net.freePort();
         Path config = dir.resolve("portico.yaml");
-        // l4proxy's format, unchanged.
-        Files.writeString(config, """
-                apiVersion: v1
-                frontends:
-                  - bind: 127.0.0.1:%d
-                    backends:
-                      - address: %s
-                """.formatted(first, backendA.address()));
-
-        Launchers.Launched router = launchers.portico("router", "-c", config.toString(), "--drain-timeout", "5s");
-        await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(first));
+        Launchers.Launched router = routerServingBackendAOn(config, first);
 
         try (Net.Conn before = Net.Conn.open(first)) {
             assertThat(before.readLine()).isEqualTo("A");
@@ -113,15 +103,7 @@ class RouterEndToEndIT {
         int first = Net.freePort();
         int second = Net.freePort();
         Path config = dir.resolve("portico.yaml");
-        Files.writeString(config, """
-                apiVersion: v1
-                frontends:
-                  - bind: 127.0.0.1:%d
-                    backends:
-                      - address: %s
-                """.formatted(first, backendA.address()));
-        Launchers.Launched router = launchers.portico("router", "-c", config.toString(), "--drain-timeout", "5s");
-        await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(first));
+        Launchers.Launched router = routerServingBackendAOn(config, first);
 
         try (Net.Conn before = Net.Conn.open(first)) {
             assertThat(before.readLine()).isEqualTo("A");
@@ -154,5 +136,19 @@ class RouterEndToEndIT {
             assertThat(before.roundTrip("untouched by the reloads")).isEqualTo("untouched by the reloads");
         }
         assertThat(router.terminate(Duration.ofSeconds(30))).isZero();
+    }
+
+    /** Starts the router on a file (l4proxy's format, unchanged) with one frontend on {@code port} to backend A. */
+    private Launchers.Launched routerServingBackendAOn(Path config, int port) throws IOException {
+        Files.writeString(config, """
+                apiVersion: v1
+                frontends:
+                  - bind: 127.0.0.1:%d
+                    backends:
+                      - address: %s
+                """.formatted(port, backendA.address()));
+        Launchers.Launched router = launchers.portico("router", "-c", config.toString(), "--drain-timeout", "5s");
+        await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> Net.accepts(port));
+        return router;
     }
 }
