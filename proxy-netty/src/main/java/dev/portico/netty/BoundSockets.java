@@ -27,6 +27,8 @@ final class BoundSockets {
     private volatile InetSocketAddress bound;
     private volatile ListenerState state = ListenerState.FAILED;
     private volatile String error = "not started";
+    // The TCP port registered with the loop guard while the sockets listen, -1 when none.
+    private int guardedPort = -1;
 
     /**
      * @param udp        whether the sockets are UDP (else TCP listeners)
@@ -73,6 +75,11 @@ final class BoundSockets {
         bound = (InetSocketAddress) opened.get(0).localAddress();
         state = ListenerState.LISTENING;
         error = null;
+        if (!udp) {
+            ctx.loopGuard().listening(bound.getPort());
+            unguard();
+            guardedPort = bound.getPort();
+        }
         old.forEach(Channel::close);
         return null;
     }
@@ -135,11 +142,19 @@ final class BoundSockets {
     void close(boolean forgetAddress) {
         List<Channel> old = servers;
         servers = List.of();
+        unguard();
         if (forgetAddress) {
             bound = null;
         }
         for (Channel c : old) {
             c.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private void unguard() {
+        if (guardedPort >= 0) {
+            ctx.loopGuard().notListening(guardedPort);
+            guardedPort = -1;
         }
     }
 }

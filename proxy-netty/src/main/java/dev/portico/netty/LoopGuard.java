@@ -7,11 +7,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.AttributeKey;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -31,9 +33,14 @@ import org.slf4j.LoggerFactory;
  * as a chain (frontend A forwards to frontend B, which forwards elsewhere) and refused when the
  * connection arrives at a frontend it already passed through: each tracked connection carries the
  * frontends it went through, handed on from hop to hop on the accepted channel. Only connections
- * to a local address are tracked, so a remote backend costs one set lookup at connect time (a
- * host name backend, a pipeline handler that removes itself at connect) and nothing after; the
- * accept path reads the map, which is empty unless some backend is local.
+ * to a port this engine listens on (TCP) and to a local address are tracked: an accepted connection
+ * is matched only when the port it came to is the one the outgoing connection went to, so no other
+ * connection can close a loop. A backend on another port (a local service such as a web server on
+ * 127.0.0.1, or any remote backend) costs one lookup at connect time and nothing after (a host
+ * name backend on one of our ports: a pipeline handler that removes itself at connect); the
+ * accept path reads the map, which is empty unless some backend is one of our own listeners.
+ * A listener bound between that lookup and the connect call lets at most one extra hop through
+ * before the next one is recognised.
  */
 final class LoopGuard {
     private static final Logger log = LoggerFactory.getLogger(LoopGuard.class);
@@ -74,6 +81,8 @@ final class LoopGuard {
     // This machine's interface addresses, re-read on the control thread; loopback and wildcard
     // addresses are recognised without it.
     private volatile Set<InetAddress> interfaceAddresses = Set.of();
+    // The TCP ports this engine's listeners are bound to, each with how many binds hold it.
+    private final ConcurrentHashMap<Integer, Integer> listeningPorts = new ConcurrentHashMap<>();
 
     LoopGuard() {
         refresh();
@@ -95,6 +104,21 @@ final class LoopGuard {
         }
     }
 
+    /** A TCP listener of this engine now listens on {@code port}. Control thread. */
+    void listening(int port) {
+        listeningPorts.merge(port, 1, Integer::sum);
+    }
+
+    /** A TCP listener of this engine no longer listens on {@code port}. Control thread. */
+    void notListening(int port) {
+        listeningPorts.computeIfPresent(port, (p, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** Whether some TCP listener of this engine listens on {@code port}. */
+    boolean isListeningPort(int port) {
+        return listeningPorts.containsKey(port);
+    }
+
     /** Whether a connection to this address stays on this machine. */
     boolean isLocal(InetAddress a) {
         return a.isLoopbackAddress() || a.isAnyLocalAddress() || interfaceAddresses.contains(a);
@@ -102,14 +126,15 @@ final class LoopGuard {
 
     /**
      * The handler for an outgoing connection of {@code frontend} to {@code backend}: {@code h}
-     * itself when the backend is an address known not to be this machine's, else {@code h} behind
-     * a marker that records the connection's local address right after the connect call.
+     * itself when the backend's port is not one this engine listens on or its address is known not
+     * to be this machine's, else {@code h} behind a marker that records the connection's local
+     * address right after the connect call.
      *
      * @param client the client channel the connection forwards, {@code null} for a probe
      */
     ChannelHandler wrap(ChannelHandler h, BackendPool frontend, BackendState backend, Channel client) {
         InetSocketAddress a = backend.address();
-        if (!a.isUnresolved() && !isLocal(a.getAddress())) {
+        if (!isListeningPort(a.getPort()) || !a.isUnresolved() && !isLocal(a.getAddress())) {
             return h;
         }
         List<BackendPool> came = client == null || !client.hasAttr(CHAIN) ? null : client.attr(CHAIN).get();
@@ -148,6 +173,22 @@ final class LoopGuard {
         });
     }
 
+    /**
+     * The source address of a connection to {@code local}, an address of this machine: itself, or
+     * for a wildcard the loopback address of its family (where such a connect goes).
+     */
+    private static InetAddress sourceFor(InetAddress local) throws UnknownHostException {
+        if (!local.isAnyLocalAddress()) {
+            return local;
+        }
+        byte[] loopback = new byte[local instanceof Inet6Address ? 16 : 4];
+        if (loopback.length == 4) {
+            loopback[0] = 127;
+        }
+        loopback[loopback.length - 1] = 1;
+        return InetAddress.getByAddress(loopback);
+    }
+
     /** Records the local address of a connection to this machine, then leaves the pipeline. */
     private final class Marker extends ChannelOutboundHandlerAdapter {
         // Without its destination, known at connect.
@@ -159,26 +200,32 @@ final class LoopGuard {
 
         @Override
         public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local,
-                            ChannelPromise promise) {
-            // epoll and NIO have bound the socket when the connect call returns; io_uring may
-            // only know its address once connected.
-            ctx.connect(remote, local, promise);
-            ctx.pipeline().remove(this);
+                            ChannelPromise promise) throws UnknownHostException {
             if (!(remote instanceof InetSocketAddress dst) || dst.getAddress() == null
-                    || !isLocal(dst.getAddress())) {
+                    || !isLocal(dst.getAddress()) || local != null) {
+                ctx.connect(remote, local, promise);
+                ctx.pipeline().remove(this);
                 return;
             }
             Channel ch = ctx.channel();
             Outgoing o = new Outgoing(from.pool(), from.backend(), dst, from.chain());
+            // Bound first, to the address the kernel would choose for a local destination: the
+            // entry is in the map before the connect call, so a listener on another event loop
+            // cannot accept the connection before it is known (with the connect call first, an
+            // accept that won that race let the connection through as a stranger).
+            ctx.bind(new InetSocketAddress(sourceFor(dst.getAddress()), 0));
             if (ch.localAddress() instanceof InetSocketAddress bound && bound.getPort() != 0) {
                 track(ch, bound, o);
             } else {
+                // Not bound (yet): recorded once connected, as late as that is.
                 promise.addListener(f -> {
                     if (f.isSuccess() && ch.localAddress() instanceof InetSocketAddress bound) {
                         track(ch, bound, o);
                     }
                 });
             }
+            ctx.connect(remote, null, promise);
+            ctx.pipeline().remove(this);
         }
     }
 }

@@ -112,6 +112,27 @@ class LoopTest extends EngineTestSupport {
     }
 
     @Test
+    void aLocalBackendOnAPortNoListenerHereHoldsIsNotTrackedButOneOfOurOwnListenersIs() throws Exception {
+        try (TcpServer echo = TcpServer.echo()) {
+            int web = EngineApplyTest.freePort();
+            apply(engine, at("web", web, echo.address()).build());
+            try (Socket s = connect(engine, "web")) {
+                EngineApplyTest.roundTrip(s, "to a local web server");
+            }
+            // 127.0.0.1 is this machine, but nothing of ours listens on the echo's port: no
+            // connection there can come back, and none is remembered (each used to be kept 5 s).
+            assertThat(engine.loopGuard().tracked()).isZero();
+
+            int front = EngineApplyTest.freePort();
+            apply(engine, at("web", web, echo.address()).build(), at("front", front, "127.0.0.1:" + web).build());
+            try (Socket s = connect(engine, "front")) {
+                EngineApplyTest.roundTrip(s, "through front and web");
+            }
+            assertThat(engine.loopGuard().tracked()).isPositive();
+        }
+    }
+
+    @Test
     void aCycleThroughTwoFrontendsIsRefusedButAChainThatEndsElsewhereIsServed() throws Exception {
         try (TcpServer echo = TcpServer.echo()) {
             int a = EngineApplyTest.freePort();
