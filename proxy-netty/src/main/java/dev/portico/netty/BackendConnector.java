@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,22 +91,21 @@ final class BackendConnector {
         target = chosen;
         chosen.connectionOpened();
         reads = frontend.context().countingAllocator();
-        ChannelFuture f = frontend.context().backendBootstrap(client.eventLoop(), frontend.config())
-                .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
-                .handler(pool.outgoing(handler.get(), chosen, client))
-                .connect(chosen.address());
-        channel = f.channel();
+        InetSocketAddress remote = chosen.address();
+        try {
+            channel = frontend.context().backendChannel(frontend.config(), reads,
+                    pool.outgoing(handler.get(), chosen, client), remote);
+        } catch (ChannelException e) {
+            // No socket could be opened (no file descriptor or memory left).
+            failed(chosen, e);
+            return;
+        }
+        ChannelFuture f = frontend.context().connectBackend(client.eventLoop(), channel, remote);
         BackendState picked = chosen;
         f.addListener(done -> connected(picked, f));
     }
 
     private void connected(BackendState chosen, ChannelFuture f) {
-        if (!client.eventLoop().inEventLoop()) {
-            // A channel that could not even be created (no file descriptor left) fails on
-            // another thread; this state belongs to the client's event loop.
-            client.eventLoop().execute(() -> connected(chosen, f));
-            return;
-        }
         if (f.isSuccess()) {
             if (closed) {
                 f.channel().close();
@@ -121,10 +119,14 @@ final class BackendConnector {
             // close() already gave back the connection count.
             return;
         }
+        failed(chosen, f.cause());
+    }
+
+    /** The connect to {@code chosen} failed: another backend, or the end of the relay. */
+    private void failed(BackendState chosen, Throwable cause) {
         chosen.connectionClosed();
         channel = null;
         target = null;
-        Throwable cause = f.cause();
         if (cause instanceof ChannelException || NettyErrors.outOfDescriptors(cause)) {
             // A local shortage (descriptors, memory), not the backend's fault: keep it up.
             frontend.pool().cannotOpen(chosen, cause);

@@ -3,20 +3,27 @@ package dev.portico.netty;
 import dev.portico.api.Cidr;
 import dev.portico.api.Frontend;
 import dev.portico.api.ProxyEvents;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -88,17 +95,52 @@ record EngineContext(Transport transport, EventLoopGroup group, List<EventLoopGr
         return sb;
     }
 
-    /** A connection to a backend of {@code cfg}, on the client's own event loop. */
-    Bootstrap backendBootstrap(EventLoop loop, Frontend cfg) {
-        return new Bootstrap()
-                .group(loop)
-                .channel(transport.socketChannelClass())
-                .resolver(resolver)
-                .option(ChannelOption.ALLOCATOR, allocator)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+    /**
+     * A channel for a connection to a backend of {@code cfg} at {@code remote}, with a backend
+     * connection's options and {@code handler}, not registered yet: what a {@code Bootstrap} would
+     * make, without the option and attribute maps it builds and copies again for every connect.
+     *
+     * @throws io.netty.channel.ChannelException when no socket can be opened (no descriptor left)
+     */
+    Channel backendChannel(Frontend cfg, RecvByteBufAllocator reads, ChannelHandler handler, InetSocketAddress remote) {
+        SocketChannel ch = transport.newSocketChannel(remote);
+        SocketChannelConfig c = ch.config();
+        c.setAllocator(allocator);
+        c.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()));
+        c.setAllowHalfClosure(true);
+        c.setAutoRead(false);
+        c.setWriteBufferWaterMark(waterMark);
+        c.setRecvByteBufAllocator(reads);
+        ch.pipeline().addLast(handler);
+        return ch;
+    }
+
+    /**
+     * Registers {@code ch} with {@code loop}, the caller's own, and connects it to {@code remote},
+     * resolving a host name first. The connect call is made at once, not queued as a task as a
+     * {@code Bootstrap} does; the returned future completes on {@code loop}, and a failed connect
+     * closes the channel.
+     */
+    ChannelFuture connectBackend(EventLoop loop, Channel ch, InetSocketAddress remote) {
+        ChannelPromise connected = new DefaultChannelPromise(ch, loop);
+        connected.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        loop.register(ch).addListener(registered -> {
+            if (!registered.isSuccess()) {
+                // Netty has closed the channel.
+                connected.tryFailure(registered.cause());
+            } else if (!remote.isUnresolved()) {
+                ch.connect(remote, connected);
+            } else {
+                Future<InetSocketAddress> resolved = resolver.getResolver(loop).resolve(remote);
+                resolved.addListener(done -> {
+                    if (!resolved.isSuccess()) {
+                        connected.tryFailure(resolved.cause());
+                    } else if (!connected.isDone()) {
+                        ch.connect(resolved.getNow(), connected);
+                    }
+                });
+            }
+        });
+        return connected;
     }
 }

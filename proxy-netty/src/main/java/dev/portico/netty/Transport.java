@@ -9,6 +9,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -17,6 +18,8 @@ import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 
 /**
@@ -149,6 +152,23 @@ public enum Transport {
             case EPOLL -> EpollSocketChannel.class;
             case IO_URING -> IoUringSocketChannel.class;
             default -> NioSocketChannel.class;
+        };
+    }
+
+    /**
+     * A new, unregistered TCP channel for a connection to {@code remote}: on epoll an IPv4 or IPv6
+     * socket by the address (no dual-stack set-up for an IPv4 backend), dual-stack for a name not
+     * resolved yet; made by its constructor, not by reflection.
+     *
+     * @throws io.netty.channel.ChannelException when no socket can be opened (no descriptor left)
+     */
+    SocketChannel newSocketChannel(InetSocketAddress remote) {
+        return switch (resolve()) {
+            case EPOLL -> remote.isUnresolved() ? new EpollSocketChannel()
+                    : new EpollSocketChannel(remote.getAddress() instanceof Inet6Address
+                            ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET);
+            case IO_URING -> new IoUringSocketChannel();
+            default -> new NioSocketChannel();
         };
     }
 
