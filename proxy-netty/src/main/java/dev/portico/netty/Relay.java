@@ -8,6 +8,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -219,6 +220,15 @@ final class Relay {
                 // Both directions are done: the close sends the last FIN.
                 close(reason);
             } else if (peer instanceof DuplexChannel d) {
+                // Once this FIN is out, the peer's own EOF ends its socket: the transport closes
+                // it instead of shutting its input (a shutdown(SHUT_RD) that fails on a socket
+                // both FINs have passed, and an exception with a stack trace in Netty), and the
+                // handler takes that close for the EOF (RelayHandler#channelInactive). io_uring
+                // keeps the half-closed socket: that transport is opt-in and held back for losing
+                // the end of a stream (docs/testing.md), and this path is not proven on it.
+                if (!(peer instanceof IoUringSocketChannel)) {
+                    peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                }
                 d.shutdownOutput().addListener(shut -> {
                     // E.g. ENOTCONN: the peer reset before its reset was read (epoll sees a
                     // client's RST only when it reads). A reset it is, passed on as one, not a
@@ -229,6 +239,11 @@ final class Relay {
                 });
             }
         });
+    }
+
+    /** Whether this relay has ended the direction toward that side (flushed, then its FIN sent). */
+    boolean finSentTo(boolean clientSide) {
+        return clientSide ? toClientFlushed : toBackendFlushed;
     }
 
     /** A reset or I/O error on one side: reset the other side too. */

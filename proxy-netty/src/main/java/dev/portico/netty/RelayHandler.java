@@ -77,7 +77,15 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (!relay.isClosed()) {
+        if (relay.isClosed()) {
+            return;
+        }
+        if (relay.finSentTo(clientSide)) {
+            // The EOF of a side that already has our FIN: the transport closed it (no half-closure
+            // left to keep, see Relay#shutdownPeerOutput). A read error would have reset the relay
+            // first, so this is the end of its stream: flush it to the other side, then close.
+            relay.inputShutdown(clientSide);
+        } else {
             relay.close(clientSide ? CloseReason.CLIENT_CLOSED
                     : CloseReason.BACKEND_CLOSED);
         }
