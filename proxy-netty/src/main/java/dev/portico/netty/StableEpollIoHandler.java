@@ -46,12 +46,53 @@ import org.slf4j.LoggerFactory;
 final class StableEpollIoHandler implements IoHandler {
     private static final Logger log = LoggerFactory.getLogger(StableEpollIoHandler.class);
     private static final EpollIoOps NOTHING = EpollIoOps.EPOLLERR.with(EpollIoOps.EPOLLET);
+    /** The flags a channel's set is made of; Netty keeps objects for only six of their combinations. */
+    private static final EpollIoOps[] FLAGS = {EpollIoOps.EPOLLIN, EpollIoOps.EPOLLOUT, EpollIoOps.EPOLLERR,
+        EpollIoOps.EPOLLRDHUP, EpollIoOps.EPOLLET};
+    /** Every combination of {@link #FLAGS}, indexed by which of them it holds (bit i: FLAGS[i]). */
+    private static final EpollIoOps[] COMBINED = new EpollIoOps[1 << FLAGS.length];
+    private static final int FLAG_BITS;
+
+    static {
+        int all = 0;
+        for (EpollIoOps f : FLAGS) {
+            all |= f.value();
+        }
+        FLAG_BITS = all;
+        for (int i = 0; i < COMBINED.length; i++) {
+            int value = 0;
+            for (int f = 0; f < FLAGS.length; f++) {
+                if ((i & 1 << f) != 0) {
+                    value |= FLAGS[f].value();
+                }
+            }
+            COMBINED[i] = EpollIoOps.valueOf(value);
+        }
+    }
 
     private final IoHandler delegate;
     private final ThreadAwareExecutor executor;
     /** Registrations with a set not yet given to the kernel; touched on the loop thread only. */
     private List<Registration> pending = new ArrayList<>();
     private List<Registration> flushing = new ArrayList<>();
+
+    /**
+     * The interest set {@code value}, without a new object when it is made of {@link #FLAGS} only:
+     * {@code EpollIoOps.valueOf} allocates two objects for any other combination, which is most of
+     * those a connection goes through (every one with EPOLLET or EPOLLRDHUP).
+     */
+    static EpollIoOps ops(int value) {
+        if ((value & ~FLAG_BITS) != 0) {
+            return EpollIoOps.valueOf(value);
+        }
+        int index = 0;
+        for (int f = 0; f < FLAGS.length; f++) {
+            if ((value & FLAGS[f].value()) != 0) {
+                index |= 1 << f;
+            }
+        }
+        return COMBINED[index];
+    }
 
     StableEpollIoHandler(IoHandler delegate, ThreadAwareExecutor executor) {
         this.delegate = delegate;
@@ -159,7 +200,7 @@ final class StableEpollIoHandler implements IoHandler {
             if (!(ops instanceof EpollIoOps e)) {
                 return delegate.submit(ops);
             }
-            EpollIoOps stable = e.value() == 0 ? NOTHING : e.with(EpollIoOps.EPOLLERR);
+            EpollIoOps stable = e.value() == 0 ? NOTHING : ops(e.value() | EpollIoOps.EPOLLERR.value());
             if (!onLoop()) {
                 // Netty changes a channel's set on its loop only; anything else keeps its order
                 // with the sets waiting there by going through the loop too.
@@ -186,7 +227,7 @@ final class StableEpollIoHandler implements IoHandler {
                 return;
             }
             try {
-                delegate.submit(EpollIoOps.valueOf(set));
+                delegate.submit(ops(set));
                 given = set;
             } catch (RuntimeException e) {
                 // Submitted at once, Netty would have failed the operation that changed the set and

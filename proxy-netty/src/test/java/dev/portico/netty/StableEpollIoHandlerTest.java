@@ -21,6 +21,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
@@ -38,6 +39,26 @@ import org.junit.jupiter.api.Test;
  * turn, and still delivers every event: counted on both sides of it over real connections.
  */
 class StableEpollIoHandlerTest {
+
+    @Test
+    void everyInterestSetOfTheUsualFlagsIsOneSharedObjectWithItsValue() {
+        int[] flags = {EpollIoOps.EPOLLIN.value(), EpollIoOps.EPOLLOUT.value(), EpollIoOps.EPOLLERR.value(),
+            EpollIoOps.EPOLLRDHUP.value(), EpollIoOps.EPOLLET.value()};
+        for (int combination = 0; combination < 1 << flags.length; combination++) {
+            int value = 0;
+            for (int f = 0; f < flags.length; f++) {
+                if ((combination & 1 << f) != 0) {
+                    value |= flags[f];
+                }
+            }
+            EpollIoOps ops = StableEpollIoHandler.ops(value);
+            assertEquals(value, ops.value());
+            assertTrue(ops == StableEpollIoHandler.ops(value), "one object for " + Integer.toHexString(value));
+        }
+        // Another flag: still the right set, made as Netty makes it.
+        int other = EpollIoOps.EPOLLIN.value() | 0x40;
+        assertEquals(other, StableEpollIoHandler.ops(other).value());
+    }
 
     @Test
     void aConnectionsInterestSetsReachTheKernelLessOftenThanNettyChangesThemAndEveryByteArrives() throws Exception {
