@@ -25,22 +25,7 @@ PORTICO_CACHE_DIR=$work/cache2 PORTICO_JAR=$PWD/examples/target/portico.jar exam
   router -c "$work/cfg2/portico.yaml" ${PORTICO_ARGS:-} 2>"$work/out/after.log" & pids+=($!)
 wait_port $port_after
 pid_after=$(pgrep -f "portico.jar router -c $work/cfg2/portico.yaml" | head -1)
-cat >"$work/haproxy.cfg" <<CONF
-global
-  maxconn 4000
-  nbthread 2
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-listen bench
-  bind 127.0.0.1:$port_haproxy
-  server backend 127.0.0.1:$port_http
-CONF
-haproxy -db -f "$work/haproxy.cfg" & pids+=($!)
-wait_port $port_haproxy
-pid_haproxy=$(pgrep -f "haproxy -db -f $work/haproxy.cfg" | head -1)
+haproxy_setup $port_haproxy
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
 run() {  # NAME PID PORT close|ka
@@ -62,6 +47,6 @@ for _ in $(seq "$rounds"); do
   for mode in close ka; do
     run before "$pid_before" $port_before $mode
     run after "$pid_after" $port_after $mode
-    run haproxy "$pid_haproxy" $port_haproxy $mode
+    run haproxy "$haproxy_pid" $port_haproxy $mode
   done
 done

@@ -1,5 +1,6 @@
 # Sourced by conn-syscalls.sh and conn-alloc.sh: an nginx serving 100 bytes and Portico in front of
 # it with the start script's flags, both on 127.0.0.1, cleaned up at exit.
+# haproxy_setup PORT starts HAProxy (2 threads, TCP mode) in front of the same nginx and sets haproxy_pid.
 # conn_setup NAME HTTP_PORT PORTICO_PORT sets: work (a temporary directory), pids (to kill at exit),
 # pid (the router's JVM), port_http, port_portico; and defines wait_port PORT.
 # The router watches its configuration directory ($work/cfg): nothing else may write there.
@@ -39,4 +40,23 @@ CONF
   wait_port "$port_http"
   wait_port "$port_portico"
   pid=$(pgrep -f "portico.jar router -c $work/cfg/portico.yaml" | head -1)
+}
+
+haproxy_setup() {
+  cat >"$work/haproxy.cfg" <<CONF
+global
+  maxconn 4000
+  nbthread 2
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+listen bench
+  bind 127.0.0.1:$1
+  server backend 127.0.0.1:$port_http
+CONF
+  haproxy -db -f "$work/haproxy.cfg" & pids+=($!)
+  wait_port "$1"
+  haproxy_pid=$(pgrep -f "haproxy -db -f $work/haproxy.cfg" | head -1)
 }

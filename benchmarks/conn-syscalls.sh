@@ -11,23 +11,8 @@ secs=${1:-5}
 source benchmarks/conn-setup.sh
 conn_setup conn-syscalls 28180 28181
 port_haproxy=28182
-cat >"$work/haproxy.cfg" <<CONF
-global
-  maxconn 4000
-  nbthread 2
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-listen bench
-  bind 127.0.0.1:$port_haproxy
-  server backend 127.0.0.1:$port_http
-CONF
-haproxy -db -f "$work/haproxy.cfg" & pids+=($!)
-wait_port $port_haproxy
+haproxy_setup $port_haproxy
 portico_pid=$pid
-haproxy_pid=$(pgrep -f "haproxy -db -f $work/haproxy.cfg" | head -1)
 
 measure() {  # NAME PID PORT
   local name=$1 pid=$2 port=$3

@@ -213,7 +213,13 @@ final class LoopGuard {
             // entry is in the map before the connect call, so a listener on another event loop
             // cannot accept the connection before it is known (with the connect call first, an
             // accept that won that race let the connection through as a stranger).
-            ctx.bind(new InetSocketAddress(sourceFor(dst.getAddress()), 0));
+            InetSocketAddress source = new InetSocketAddress(sourceFor(dst.getAddress()), 0);
+            ctx.bind(source).addListener(f -> {
+                if (!f.isSuccess()) {
+                    log.debug("cannot bind a connection to {} to {} first ({}); it is recorded once connected",
+                            dst, source.getAddress(), NettyErrors.describe(f.cause()));
+                }
+            });
             if (ch.localAddress() instanceof InetSocketAddress bound && bound.getPort() != 0) {
                 track(ch, bound, o);
             } else {
