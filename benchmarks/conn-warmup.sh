@@ -16,12 +16,12 @@ by_kind() {  # CPU ticks per thread kind (thread names without their numbers)
     printf '%s %s\n' "$(tr ' ' _ <"$t/comm" | sed 's/[-_0-9]*$//')" "$(awk '{print $14 + $15}' "$t/stat")"
   done | awk '{s[$1] += $2} END {for (k in s) print k, s[k]}' | sort
 }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
 wrk -t1 -c32 -d1s "http://127.0.0.1:$port_portico/100b" >/dev/null
 for r in $(seq "$runs"); do
   by_kind >"$work/out/before"
   n=$(wrk -t1 -c32 -d5s -H "Connection: close" "http://127.0.0.1:$port_portico/100b" | awk '/requests in/ {print $1}')
   by_kind >"$work/out/after"
-  tick_us=$((1000000 / $(getconf CLK_TCK)))
   join "$work/out/before" "$work/out/after" | awk -v n="$n" -v r="$r" -v us="$tick_us" '
     { d = ($3 - $2) * us / n; t += d; if (d >= 0.5) parts = parts sprintf(" %s %.1f", $1, d) }
     END { printf "run %d: %d connections, %.1f µs CPU per connection:%s\n", r, n, t, parts }'

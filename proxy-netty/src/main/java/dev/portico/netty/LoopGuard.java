@@ -181,12 +181,9 @@ final class LoopGuard {
         if (!local.isAnyLocalAddress()) {
             return local;
         }
-        byte[] loopback = new byte[local instanceof Inet6Address ? 16 : 4];
-        if (loopback.length == 4) {
-            loopback[0] = 127;
-        }
-        loopback[loopback.length - 1] = 1;
-        return InetAddress.getByAddress(loopback);
+        return InetAddress.getByAddress(local instanceof Inet6Address
+                ? new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1} // ::1
+                : new byte[] {127, 0, 0, 1});
     }
 
     /** Records the local address of a connection to this machine, then leaves the pipeline. */
