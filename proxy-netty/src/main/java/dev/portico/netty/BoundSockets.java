@@ -65,8 +65,18 @@ final class BoundSockets {
         } catch (UnresolvableBindException e) {
             return failed(e.getMessage());
         }
+        // The loop guard learns a TCP port before its sockets accept: a connection accepted before
+        // then, going round to this port, would not be recognised, nor would any hop after it,
+        // for as long as this thread took to get here (many hops on a busy machine).
+        int early = !udp && addr.getPort() != 0 ? addr.getPort() : -1;
+        if (early >= 0) {
+            ctx.loopGuard().listening(early);
+        }
         ListenerSockets.Bound sockets = ListenerSockets.open(ctx, addr, udp, bindOne);
         if (sockets.failure() != null) {
+            if (early >= 0) {
+                ctx.loopGuard().notListening(early);
+            }
             return failed(sockets.failure());
         }
         List<Channel> opened = sockets.channels();
@@ -76,7 +86,10 @@ final class BoundSockets {
         state = ListenerState.LISTENING;
         error = null;
         if (!udp) {
-            ctx.loopGuard().listening(bound.getPort());
+            if (early < 0) {
+                // An ephemeral port, known only now.
+                ctx.loopGuard().listening(bound.getPort());
+            }
             unguard();
             guardedPort = bound.getPort();
         }
